@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Onyx",
+    products: [
+        .library(name: "Onyx", targets: ["Onyx"]),
+        .executable(name: "onyx", targets: ["OnyxCLI"]),
+    ],
+    targets: [
+        // OpenBLAS (cblas_sgemm) as a system library found through pkg-config.
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        // protoc-c output for the subset of onnx.proto we read; links libprotobuf-c.
+        .target(
+            name: "COnnxProto", path: "Sources/COnnxProto",
+            exclude: ["schema"],
+            linkerSettings: [.linkedLibrary("protobuf-c")]),
+        // Hot loops in C: AVX2/FMA by target attribute with a portable fallback.
+        .target(name: "COnyxKernels", path: "Sources/COnyxKernels"),
+        .target(name: "Onyx", dependencies: ["COpenBLAS", "COnnxProto", "COnyxKernels"]),
+        .executableTarget(name: "OnyxCLI", dependencies: ["Onyx"]),
+        .testTarget(name: "OnyxTests", dependencies: ["Onyx"]),
+    ]
+)

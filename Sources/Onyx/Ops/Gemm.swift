@@ -1,0 +1,89 @@
+/// Gemm and MatMul through OpenBLAS sgemm.
+enum GemmOp {
+    // y = alpha * op(A) * op(B) + beta * C, C broadcast to [M, N]
+    static func gemm(_ ctx: OpContext) throws -> Kernel {
+        let transA = try ctx.int("transA", default: 0) != 0
+        let transB = try ctx.int("transB", default: 0) != 0
+        let alpha = try ctx.float("alpha", default: 1)
+        let beta = try ctx.float("beta", default: 1)
+        return Kernel(label: "sgemm") { inputs in
+            let a = try inputs.required(0, "A"), b = try inputs.required(1, "B")
+            try a.requireFloat("A"); try b.requireFloat("B")
+            guard a.rank == 2, b.rank == 2 else {
+                throw KernelError("A and B must be 2-D, got \(a.shape) and \(b.shape)")
+            }
+            let m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1]
+            let kb = transB ? b.shape[1] : b.shape[0], n = transB ? b.shape[0] : b.shape[1]
+            guard k == kb else {
+                throw KernelError("inner dimensions differ: A \(a.shape)\(transA ? " (transposed)" : "") has K=\(k), B \(b.shape)\(transB ? " (transposed)" : "") has K=\(kb)")
+            }
+            let c = inputs.optional(2)
+            if let c {
+                try c.requireFloat("C")
+                guard (try? Broadcast.shape(c.shape, [m, n])) == [m, n] else {
+                    throw KernelError("C shape \(c.shape) cannot be broadcast to [\(m), \(n)]")
+                }
+            }
+            let y = Tensor.makeFloat([m, n]) { py, total in
+                var cBeta: Float = 0
+                if let c, beta != 0 {
+                    let pc = c.pointer(as: Float.self)
+                    let s = Broadcast.strides(of: c.shape, in: [m, n])
+                    for i in 0..<m { for j in 0..<n { py[i * n + j] = beta * pc[i * s[0] + j * s[1]] } }
+                    cBeta = 1
+                } else {
+                    py.initialize(repeating: 0, count: total)
+                }
+                Sgemm.run(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                          a: a.pointer(as: Float.self), lda: a.shape[1], b: b.pointer(as: Float.self),
+                          ldb: b.shape[1], beta: cBeta, c: py, ldc: n)
+            }
+            return [y]
+        }
+    }
+
+    /// numpy matmul: 1-D operands are promoted and the added axis removed; batch dims broadcast.
+    static func matmul(_ ctx: OpContext) throws -> Kernel {
+        Kernel(label: "sgemm") { inputs in
+            let a = try inputs.required(0, "A"), b = try inputs.required(1, "B")
+            try a.requireFloat("A"); try b.requireFloat("B")
+            return [try matmul(a, b)]
+        }
+    }
+
+    static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        guard a.rank >= 1, b.rank >= 1 else { throw KernelError("MatMul operands must be at least 1-D, got \(a.shape) and \(b.shape)") }
+        let aShape = a.rank == 1 ? [1, a.shape[0]] : a.shape
+        let bShape = b.rank == 1 ? [b.shape[0], 1] : b.shape
+        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1]
+        let kb = bShape[bShape.count - 2], n = bShape[bShape.count - 1]
+        guard k == kb else { throw KernelError("MatMul inner dimensions differ: \(a.shape) x \(b.shape)") }
+        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
+        let batch = try Broadcast.shape(aBatch, bBatch)
+        var outShape = batch
+        if a.rank > 1 { outShape.append(m) }
+        if b.rank > 1 { outShape.append(n) }
+        let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self)
+        return Tensor.makeFloat(outShape) { py, _ in
+            let batchCount = batch.reduce(1, *)
+            if bBatch.reduce(1, *) == 1 && aBatch == batch {
+                // B is shared: fold A's batch into M for one sgemm call.
+                Sgemm.run(transA: false, transB: false, m: batchCount * m, n: n, k: k, alpha: 1,
+                          a: pa, lda: k, b: pb, ldb: n, beta: 0, c: py, ldc: n)
+                return
+            }
+            let sa = Broadcast.strides(of: aBatch, in: batch), sb = Broadcast.strides(of: bBatch, in: batch)
+            var index = [Int](repeating: 0, count: batch.count)
+            for bi in 0..<batchCount {
+                var rem = bi, oa = 0, ob = 0
+                for d in stride(from: batch.count - 1, through: 0, by: -1) {
+                    index[d] = rem % batch[d]; rem /= batch[d]
+                    oa += index[d] * sa[d]; ob += index[d] * sb[d]
+                }
+                Sgemm.run(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
+                          a: pa + oa * m * k, lda: k, b: pb + ob * k * n, ldb: n,
+                          beta: 0, c: py + bi * m * n, ldc: n)
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Runs a `Model`. Kernels are compiled once at creation (attributes checked then);
+/// `run` keeps all per-call state on its own stack, so it is safe to call from many
+/// threads at once.
+public final class InferenceSession: @unchecked Sendable {
+    /// Session settings.
+    public struct Options: Sendable {
+        /// Threads for compute (OpenBLAS's pool is set to this).
+        public var threads: Int
+        /// Creates options; `threads` defaults to the cores available.
+        public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+            self.threads = max(1, threads)
+        }
+    }
+
+    /// The model this session runs.
+    public let model: Model
+    /// The options it was created with.
+    public let options: Options
+    let plan: ExecutionPlan
+
+    /// Graph inputs the caller must feed.
+    public var inputs: [ValueInfo] { model.graph.inputs }
+    /// Graph outputs `run` returns.
+    public var outputs: [ValueInfo] { model.graph.outputs }
+
+    /// Compiles every node of `model`; throws on the first invalid attribute.
+    public init(model: Model, options: Options = Options()) throws {
+        self.model = model
+        self.options = options
+        Sgemm.setThreads(options.threads)
+        plan = try ExecutionPlan(graph: model.graph)
+    }
+
+    /// Convenience: load and compile a model file.
+    public convenience init(contentsOf url: URL, options: Options = Options()) throws {
+        try self.init(model: Model(contentsOf: url), options: options)
+    }
+
+    /// Runs the model on `inputs` (by graph input name) and returns every graph output by name.
+    public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
+        try InputValidator.validate(inputs, against: model.graph.inputs)
+        return try plan.execute(inputs)
+    }
+
+    /// Runs the model and returns the outputs in graph order.
+    public func runOrdered(_ inputs: [String: Tensor]) throws -> [Tensor] {
+        let byName = try run(inputs)
+        return model.graph.outputs.map { byName[$0.name]! }
+    }
+}
