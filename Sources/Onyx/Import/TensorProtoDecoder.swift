@@ -80,6 +80,21 @@ struct TensorProtoDecoder {
             return Tensor.makeRaw(shape, type) { dst in
                 if count > 0 { dst.copyMemory(from: t.int64_data, byteCount: count * 8) }
             }
+        case .uint32, .uint64:
+            try check(t.n_uint64_data, "uint64_data")
+            let src = UnsafeBufferPointer(start: t.uint64_data, count: t.n_uint64_data)
+            return Tensor.makeRaw(shape, type) { dst in
+                for i in 0..<count {
+                    if type == .uint64 { dst.storeBytes(of: src[i], toByteOffset: i * 8, as: UInt64.self) }
+                    else { dst.storeBytes(of: UInt32(truncatingIfNeeded: src[i]), toByteOffset: i * 4, as: UInt32.self) }
+                }
+            }
+        case .int16, .uint16:
+            try check(t.n_int32_data, "int32_data")
+            let src = UnsafeBufferPointer(start: t.int32_data, count: t.n_int32_data)
+            return Tensor.makeRaw(shape, type) { dst in
+                for i in 0..<count { dst.storeBytes(of: UInt16(truncatingIfNeeded: src[i]), toByteOffset: i * 2, as: UInt16.self) }
+            }
         case .int32, .int8, .uint8, .bool:
             // ONNX stores these one per int32_data entry.
             try check(t.n_int32_data, "int32_data")

@@ -54,35 +54,65 @@ enum Broadcast {
     }
 }
 
-/// Scalars that the arithmetic kernels handle.
+/// Scalars that the arithmetic kernels handle. Integers wrap on overflow (as C and
+/// onnxruntime do) instead of trapping.
 protocol ArithmeticScalar: TensorScalar, Comparable {
-    static func + (a: Self, b: Self) -> Self
-    static func - (a: Self, b: Self) -> Self
-    static func * (a: Self, b: Self) -> Self
+    static func add(_ a: Self, _ b: Self) -> Self
+    static func sub(_ a: Self, _ b: Self) -> Self
+    static func mul(_ a: Self, _ b: Self) -> Self
     static func divide(_ a: Self, _ b: Self) throws -> Self
+    /// The value nearest to `v` (clamped for integers).
+    init(clamping v: Double)
 }
-extension Float: ArithmeticScalar {
-    static func divide(_ a: Float, _ b: Float) -> Float { a / b }
+
+protocol FloatArithmetic: ArithmeticScalar, BinaryFloatingPoint {}
+extension FloatArithmetic {
+    static func add(_ a: Self, _ b: Self) -> Self { a + b }
+    static func sub(_ a: Self, _ b: Self) -> Self { a - b }
+    static func mul(_ a: Self, _ b: Self) -> Self { a * b }
+    static func divide(_ a: Self, _ b: Self) -> Self { a / b }
+    init(clamping v: Double) { self.init(v) }
 }
-extension Double: ArithmeticScalar {
-    static func divide(_ a: Double, _ b: Double) -> Double { a / b }
-}
-extension Int64: ArithmeticScalar {
-    static func + (a: Int64, b: Int64) -> Int64 { a &+ b }
-    static func - (a: Int64, b: Int64) -> Int64 { a &- b }
-    static func * (a: Int64, b: Int64) -> Int64 { a &* b }
-    static func divide(_ a: Int64, _ b: Int64) throws -> Int64 {
+extension Float: FloatArithmetic {}
+extension Double: FloatArithmetic {}
+
+protocol IntegerArithmetic: ArithmeticScalar, FixedWidthInteger {}
+extension IntegerArithmetic {
+    static func add(_ a: Self, _ b: Self) -> Self { a &+ b }
+    static func sub(_ a: Self, _ b: Self) -> Self { a &- b }
+    static func mul(_ a: Self, _ b: Self) -> Self { a &* b }
+    static func divide(_ a: Self, _ b: Self) throws -> Self {
         guard b != 0 else { throw KernelError("integer division by zero") }
         return a.dividedReportingOverflow(by: b).partialValue
     }
+    init(clamping v: Double) {
+        if v.isNaN { self = 0 } else if v <= Double(Self.min) { self = .min } else if v >= Double(Self.max) { self = .max } else { self.init(v) }
+    }
 }
-extension Int32: ArithmeticScalar {
-    static func + (a: Int32, b: Int32) -> Int32 { a &+ b }
-    static func - (a: Int32, b: Int32) -> Int32 { a &- b }
-    static func * (a: Int32, b: Int32) -> Int32 { a &* b }
-    static func divide(_ a: Int32, _ b: Int32) throws -> Int32 {
-        guard b != 0 else { throw KernelError("integer division by zero") }
-        return a.dividedReportingOverflow(by: b).partialValue
+extension Int8: IntegerArithmetic {}
+extension UInt8: IntegerArithmetic {}
+extension Int16: IntegerArithmetic {}
+extension UInt16: IntegerArithmetic {}
+extension Int32: IntegerArithmetic {}
+extension UInt32: IntegerArithmetic {}
+extension Int64: IntegerArithmetic {}
+extension UInt64: IntegerArithmetic {}
+
+/// Calls `body` with the Swift scalar type of `type`, for the numeric element types.
+func withArithmeticType<R>(_ type: ElementType, _ what: String,
+                           _ body: (any ArithmeticScalar.Type) throws -> R) throws -> R {
+    switch type {
+    case .float32: return try body(Float.self)
+    case .float64: return try body(Double.self)
+    case .int8: return try body(Int8.self)
+    case .uint8: return try body(UInt8.self)
+    case .int16: return try body(Int16.self)
+    case .uint16: return try body(UInt16.self)
+    case .int32: return try body(Int32.self)
+    case .uint32: return try body(UInt32.self)
+    case .int64: return try body(Int64.self)
+    case .uint64: return try body(UInt64.self)
+    case .bool: throw KernelError("\(what) does not support bool")
     }
 }
 

@@ -107,7 +107,7 @@ enum DataMovementOps {
         return Kernel(label: "pad") { inputs in
             let x = try inputs.required(0, "data")
             var pads: [Int]
-            var fill = Tensor(scalar: attrValue)
+            var fill: Tensor? = legacy ? Tensor(scalar: attrValue) : nil
             if legacy {
                 pads = attrPads!
             } else {
@@ -130,7 +130,7 @@ enum DataMovementOps {
         }
     }
 
-    static func pad(_ x: Tensor, pads: [Int], mode: PadMode, fill: Tensor) throws -> Tensor {
+    static func pad(_ x: Tensor, pads: [Int], mode: PadMode, fill: Tensor?) throws -> Tensor {
         let r = x.rank
         let outShape = try (0..<r).map { i -> Int in
             let d = x.shape[i] + pads[i] + pads[i + r]
@@ -145,7 +145,7 @@ enum DataMovementOps {
         }
         let es = x.elementType.byteSize
         var fillBytes = [UInt8](repeating: 0, count: es)
-        if fill.count > 0 {
+        if let fill, fill.count > 0 {
             guard fill.elementType == x.elementType else {
                 throw KernelError("constant_value is \(fill.elementType) but data is \(x.elementType)")
             }
@@ -154,6 +154,7 @@ enum DataMovementOps {
         var inStrides = [Int](repeating: 1, count: r)
         for i in stride(from: r - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * x.shape[i + 1] }
         let total = outShape.reduce(1, *)
+        guard total <= 1 << 32 else { throw KernelError("padded shape \(outShape) is too large") }
         return Tensor.makeRaw(outShape, x.elementType) { dst in
             var index = [Int](repeating: 0, count: r)
             for o in 0..<total {

@@ -8,20 +8,14 @@ enum ElementwiseOps {
         guard a.elementType == b.elementType else {
             throw KernelError("\(op.rawValue) inputs have different types: \(a.elementType) and \(b.elementType)")
         }
-        switch a.elementType {
-        case .float32: return try typed(op, a, b, Float.self)
-        case .int64: return try typed(op, a, b, Int64.self)
-        case .int32: return try typed(op, a, b, Int32.self)
-        case .float64: return try typed(op, a, b, Double.self)
-        default: throw KernelError("\(op.rawValue) does not support \(a.elementType)")
-        }
+        return try withArithmeticType(a.elementType, op.rawValue) { try typed(op, a, b, $0) }
     }
 
     private static func typed<T: ArithmeticScalar>(_ op: Binary, _ a: Tensor, _ b: Tensor, _ t: T.Type) throws -> Tensor {
         switch op {
-        case .add: return try broadcastBinary(a, b, as: T.self) { $0 + $1 }
-        case .sub: return try broadcastBinary(a, b, as: T.self) { $0 - $1 }
-        case .mul: return try broadcastBinary(a, b, as: T.self) { $0 * $1 }
+        case .add: return try broadcastBinary(a, b, as: T.self) { T.add($0, $1) }
+        case .sub: return try broadcastBinary(a, b, as: T.self) { T.sub($0, $1) }
+        case .mul: return try broadcastBinary(a, b, as: T.self) { T.mul($0, $1) }
         case .div: return try broadcastBinary(a, b, as: T.self) { try T.divide($0, $1) }
         case .max: return try broadcastBinary(a, b, as: T.self) { Swift.max($0, $1) }
         case .min: return try broadcastBinary(a, b, as: T.self) { Swift.min($0, $1) }

@@ -62,29 +62,45 @@ enum UnaryOps {
         }
     }
 
-    /// Clip: bounds from attributes before opset 11, from optional inputs after.
+    /// Clip: bounds from attributes before opset 11 (float only), from optional scalar
+    /// inputs after (any numeric type).
     static func clip(_ ctx: OpContext) throws -> Kernel {
         let attrMin = try ctx.float("min", default: -Float.greatestFiniteMagnitude)
         let attrMax = try ctx.float("max", default: Float.greatestFiniteMagnitude)
         let fromInputs = ctx.opset >= 11
         return Kernel(label: "clip") { inputs in
             let x = try inputs.required(0, "input")
-            try x.requireFloat("input")
-            var lo = -Float.infinity, hi = Float.infinity
-            if fromInputs {
-                if let m = inputs.optional(1) {
-                    guard m.count == 1 else { throw KernelError("Clip min must be a scalar, got shape \(m.shape)") }
-                    lo = m.floatValue(at: 0)
+            if !fromInputs { try x.requireFloat("input") }
+            for (i, what) in [(1, "min"), (2, "max")] {
+                if let m = inputs.optional(i) {
+                    guard m.count == 1 else { throw KernelError("Clip \(what) must be a scalar, got shape \(m.shape)") }
+                    guard m.elementType == x.elementType else {
+                        throw KernelError("Clip \(what) is \(m.elementType) but input is \(x.elementType)")
+                    }
                 }
-                if let m = inputs.optional(2) {
-                    guard m.count == 1 else { throw KernelError("Clip max must be a scalar, got shape \(m.shape)") }
-                    hi = m.floatValue(at: 0)
-                }
-            } else {
-                lo = attrMin; hi = attrMax
             }
-            // ONNX: min(max(x, lo), hi), so hi wins when lo > hi.
-            return [mapFloat(x) { v in v.isNaN ? v : Swift.min(Swift.max(v, lo), hi) }]
+            return [try withArithmeticType(x.elementType, "Clip") { t in
+                try clip(x, t, lo: fromInputs ? inputs.optional(1) : nil, hi: fromInputs ? inputs.optional(2) : nil,
+                         attrLo: fromInputs ? nil : attrMin, attrHi: fromInputs ? nil : attrMax)
+            }]
+        }
+    }
+
+    // y = min(max(x, lo), hi): hi wins when lo > hi, as ONNX specifies.
+    private static func clip<T: ArithmeticScalar>(_ x: Tensor, _ t: T.Type, lo: Tensor?, hi: Tensor?,
+                                                  attrLo: Float?, attrHi: Float?) throws -> Tensor {
+        let low: T? = lo.map { $0.pointer(as: T.self)[0] } ?? attrLo.map { T(clamping: Double($0)) }
+        let high: T? = hi.map { $0.pointer(as: T.self)[0] } ?? attrHi.map { T(clamping: Double($0)) }
+        let px = x.pointer(as: T.self)
+        return Tensor.makeRaw(x.shape, x.elementType) { raw in
+            let py = raw.assumingMemoryBound(to: T.self)
+            for i in 0..<x.count {
+                var v = px[i]
+                if v != v { py[i] = v; continue } // NaN passes through
+                if let low, v < low { v = low }
+                if let high, v > high { v = high }
+                py[i] = v
+            }
         }
     }
 }

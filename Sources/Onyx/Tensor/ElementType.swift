@@ -3,17 +3,22 @@ public enum ElementType: Int32, Sendable, CaseIterable, CustomStringConvertible 
     case float32 = 1
     case uint8 = 2
     case int8 = 3
+    case uint16 = 4
+    case int16 = 5
     case int32 = 6
     case int64 = 7
     case bool = 9
     case float64 = 11
+    case uint32 = 12
+    case uint64 = 13
 
     /// Bytes per element.
     public var byteSize: Int {
         switch self {
         case .uint8, .int8, .bool: return 1
-        case .float32, .int32: return 4
-        case .int64, .float64: return 8
+        case .uint16, .int16: return 2
+        case .float32, .int32, .uint32: return 4
+        case .int64, .float64, .uint64: return 8
         }
     }
 
@@ -27,6 +32,10 @@ public enum ElementType: Int32, Sendable, CaseIterable, CustomStringConvertible 
         case .int64: return "int64"
         case .bool: return "bool"
         case .float64: return "float64"
+        case .uint16: return "uint16"
+        case .int16: return "int16"
+        case .uint32: return "uint32"
+        case .uint64: return "uint64"
         }
     }
 
@@ -34,8 +43,8 @@ public enum ElementType: Int32, Sendable, CaseIterable, CustomStringConvertible 
     static func onnxName(of code: Int32) -> String {
         if let known = ElementType(rawValue: code) { return known.description }
         let names: [Int32: String] = [
-            0: "undefined", 4: "uint16", 5: "int16", 8: "string", 10: "float16",
-            12: "uint32", 13: "uint64", 14: "complex64", 15: "complex128", 16: "bfloat16",
+            0: "undefined", 8: "string", 10: "float16",
+            14: "complex64", 15: "complex128", 16: "bfloat16",
         ]
         return names[code] ?? "data type \(code)"
     }
@@ -52,4 +61,8 @@ extension Int64: TensorScalar { public static var elementType: ElementType { .in
 extension Int32: TensorScalar { public static var elementType: ElementType { .int32 } }
 extension Int8: TensorScalar { public static var elementType: ElementType { .int8 } }
 extension UInt8: TensorScalar { public static var elementType: ElementType { .uint8 } }
+extension Int16: TensorScalar { public static var elementType: ElementType { .int16 } }
+extension UInt16: TensorScalar { public static var elementType: ElementType { .uint16 } }
+extension UInt32: TensorScalar { public static var elementType: ElementType { .uint32 } }
+extension UInt64: TensorScalar { public static var elementType: ElementType { .uint64 } }
 extension Bool: TensorScalar { public static var elementType: ElementType { .bool } }

@@ -85,6 +85,10 @@ public struct Tensor: @unchecked Sendable {
         case .int8: return Float(p.load(fromByteOffset: i, as: Int8.self))
         case .uint8: return Float(p.load(fromByteOffset: i, as: UInt8.self))
         case .bool: return p.load(fromByteOffset: i, as: UInt8.self) != 0 ? 1 : 0
+        case .int16: return Float(p.load(fromByteOffset: i * 2, as: Int16.self))
+        case .uint16: return Float(p.load(fromByteOffset: i * 2, as: UInt16.self))
+        case .uint32: return Float(p.load(fromByteOffset: i * 4, as: UInt32.self))
+        case .uint64: return Float(p.load(fromByteOffset: i * 8, as: UInt64.self))
         }
     }
 
@@ -96,6 +100,10 @@ public struct Tensor: @unchecked Sendable {
         case .int32: return Int64(p.load(fromByteOffset: i * 4, as: Int32.self))
         case .int8: return Int64(p.load(fromByteOffset: i, as: Int8.self))
         case .uint8, .bool: return Int64(p.load(fromByteOffset: i, as: UInt8.self))
+        case .int16: return Int64(p.load(fromByteOffset: i * 2, as: Int16.self))
+        case .uint16: return Int64(p.load(fromByteOffset: i * 2, as: UInt16.self))
+        case .uint32: return Int64(p.load(fromByteOffset: i * 4, as: UInt32.self))
+        case .uint64: return Int64(bitPattern: p.load(fromByteOffset: i * 8, as: UInt64.self))
         case .float32:
             let v = p.load(fromByteOffset: i * 4, as: Float.self)
             return v.isFinite ? Int64(clamping: Int(exactly: v.rounded(.towardZero)) ?? 0) : 0

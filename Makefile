@@ -1,0 +1,54 @@
+# Onyx: set-up, tests and model generation. `make test` is what CI runs.
+SHELL := /bin/bash
+APT_PACKAGES := libopenblas-dev libprotobuf-c-dev protobuf-c-compiler python3-venv pkg-config
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CONFORMANCE_DIR := Tests/Conformance/generated
+
+.PHONY: setup apt venv build test test-swift test-cli conformance models models-full clean
+
+## setup: install missing apt packages and the pinned Python venv for reference data
+setup: apt venv
+
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: Models/requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r Models/requirements.txt
+	touch $@
+
+build: apt
+	swift build
+
+## conformance: write ONNX's backend node tests named in the allowlist
+conformance: venv
+	$(PY) Tests/Conformance/export_node_tests.py --allowlist Tests/Conformance/allowlist.txt --out $(CONFORMANCE_DIR) \
+	  --ops Tests/Conformance/ops.txt --excluded Tests/Conformance/excluded.txt
+
+## test: everything CI checks
+test: setup conformance
+	swift build
+	swift test 2>&1 | tee .build/test.log; test $${PIPESTATUS[0]} -eq 0
+	Tests/cli_test.sh .build/debug/onyx
+	@echo "== summary =="
+	@echo "golden models checked: $$(grep -c '^golden: ' .build/test.log) (each at batch 1 and batch > 1)"
+	@grep -E '^conformance: ran' .build/test.log | tail -1
+	@grep -E 'Test run with' .build/test.log | tail -1
+
+## models: regenerate the committed small models and their golden data
+models: venv
+	$(PY) Models/generate.py
+
+## models-full: generate the full-size benchmark models into Models/full (git-ignored)
+models-full: venv
+	$(PY) Models/generate.py --full
+
+clean:
+	rm -rf .build $(CONFORMANCE_DIR)
