@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CONFORMANCE_DIR := Tests/Conformance/generated
 
-.PHONY: setup apt venv build test test-swift test-cli conformance models models-full clean
+.PHONY: setup apt venv build run test conformance models models-full clean
 
 ## setup: install missing apt packages and the pinned Python venv for reference data
 setup: apt venv
@@ -27,13 +27,20 @@ $(VENV)/.stamp: Models/requirements.txt
 build: apt
 	swift build
 
+## run: build and run `onyx` on the bundled LeNet-5 model
+run: setup
+	swift build -c release --product onyx
+	.build/release/onyx info Models/lenet5/model.onnx
+	.build/release/onyx run Models/lenet5/model.onnx --input Models/lenet5/test_data_set_0/input_0.pb --output-dir .build/run-output
+	$(PY) -c "import onnx; from onnx import numpy_helper as h; t = onnx.TensorProto(); t.ParseFromString(open('.build/run-output/output_0.pb','rb').read()); print(t.name, [round(float(v), 3) for v in h.to_array(t).ravel()])"
+
 ## conformance: write ONNX's backend node tests named in the allowlist
 conformance: venv
 	$(PY) Tests/Conformance/export_node_tests.py --allowlist Tests/Conformance/allowlist.txt --out $(CONFORMANCE_DIR) \
 	  --ops Tests/Conformance/ops.txt --excluded Tests/Conformance/excluded.txt
 
 ## test: everything CI checks
-test: setup conformance
+test: setup conformance models-full
 	swift build
 	swift test 2>&1 | tee .build/test.log; test $${PIPESTATUS[0]} -eq 0
 	Tests/cli_test.sh .build/debug/onyx
@@ -48,7 +55,8 @@ models: venv
 
 ## models-full: generate the full-size benchmark models into Models/full (git-ignored)
 models-full: venv
-	$(PY) Models/generate.py --full
+	@if [ -f Models/full/.stamp ] && [ Models/full/.stamp -nt Models/generate.py ]; then echo "Models/full is up to date"; \
+	else $(PY) Models/generate.py --full && touch Models/full/.stamp; fi
 
 clean:
 	rm -rf .build $(CONFORMANCE_DIR)

@@ -21,6 +21,8 @@ let package = Package(
         .target(name: "COnyxKernels", path: "Sources/COnyxKernels"),
         .target(name: "Onyx", dependencies: ["COpenBLAS", "COnnxProto", "COnyxKernels"]),
         .executableTarget(name: "OnyxCLI", dependencies: ["Onyx"]),
+        // The README's usage example, built so it cannot rot.
+        .executableTarget(name: "QuickStart", dependencies: ["Onyx"], path: "Examples/QuickStart"),
         .testTarget(name: "OnyxTests", dependencies: ["Onyx"]),
     ]
 )

@@ -13,7 +13,8 @@ fail() { echo "  FAIL: $1"; failures=$((failures + 1)); }
 
 echo "cli: onyx run on committed models"
 runs=0
-for model in Models/*/model.onnx; do
+for model in Models/*/model.onnx Models/full/*/model.onnx; do
+  [ -f "$model" ] || continue
   dir=$(dirname "$model")
   for set in "$dir"/test_data_set_*; do
     inputs=()
