@@ -16,6 +16,9 @@ struct WindowGeometry: Equatable {
         var pads = explicitPads
         var output = [Int](repeating: 0, count: r)
         for i in 0..<r {
+            guard max(kernel[i], strides[i], dilations[i], pads[i], pads[i + r]) <= 1 << 24 else {
+                throw KernelError("window parameters along spatial axis \(i) are implausibly large")
+            }
             let effective = (kernel[i] - 1) * dilations[i] + 1
             switch autoPad {
             case .notSet:
@@ -70,6 +73,10 @@ struct WindowAttributes {
         if let s = strides, s.contains(where: { $0 <= 0 }) { throw ctx.invalid("strides", "\(s) must be positive") }
         if let d = dilations, d.contains(where: { $0 <= 0 }) { throw ctx.invalid("dilations", "\(d) must be positive") }
         if let p = pads, p.contains(where: { $0 < 0 }) { throw ctx.invalid("pads", "\(p) must not be negative") }
+        // Absurd values would overflow the size arithmetic; no real model comes close.
+        for (name, values) in [("kernel_shape", kernel), ("strides", strides), ("dilations", dilations), ("pads", pads)] {
+            if let v = values, v.contains(where: { $0 > 1 << 24 }) { throw ctx.invalid(name, "\(v) is implausibly large") }
+        }
         if let k = kernel {
             let r = k.count
             if let s = strides, s.count != r { throw ctx.invalid("strides", "has \(s.count) values for a \(r)-D kernel") }

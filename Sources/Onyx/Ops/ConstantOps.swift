@@ -30,12 +30,7 @@ enum ConstantOps {
                 throw KernelError("input must be a 1-D int64 shape, got \(spec.elementType) \(spec.shape)")
             }
             let shape = spec.int64s.map { Int($0) }
-            guard shape.allSatisfy({ $0 >= 0 }) else { throw KernelError("shape \(shape) has a negative dim") }
-            let (n, overflow) = shape.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (p, acc.1 || o)
-            }
-            guard !overflow, n <= 1 << 31 else { throw KernelError("shape \(shape) is too large to allocate") }
+            let n = try checkedElementCount(shape)
             let es = value.elementType.byteSize
             return [Tensor.makeRaw(shape, value.elementType) { dst in
                 for i in 0..<n { (dst + i * es).copyMemory(from: value.storage.bytes, byteCount: es) }

@@ -132,6 +132,7 @@ enum DataMovementOps {
 
     static func pad(_ x: Tensor, pads: [Int], mode: PadMode, fill: Tensor?) throws -> Tensor {
         let r = x.rank
+        guard pads.allSatisfy({ abs($0) <= 1 << 40 }) else { throw KernelError("pads \(pads) are implausibly large") }
         let outShape = try (0..<r).map { i -> Int in
             let d = x.shape[i] + pads[i] + pads[i + r]
             guard d >= 0 else { throw KernelError("pads \(pads) remove more than the \(x.shape[i]) elements of axis \(i)") }
@@ -153,8 +154,7 @@ enum DataMovementOps {
         }
         var inStrides = [Int](repeating: 1, count: r)
         for i in stride(from: r - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * x.shape[i + 1] }
-        let total = outShape.reduce(1, *)
-        guard total <= 1 << 32 else { throw KernelError("padded shape \(outShape) is too large") }
+        let total = try checkedElementCount(outShape)
         return Tensor.makeRaw(outShape, x.elementType) { dst in
             var index = [Int](repeating: 0, count: r)
             for o in 0..<total {

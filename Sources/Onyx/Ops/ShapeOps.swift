@@ -44,13 +44,13 @@ enum ShapeOps {
                 }
             }
             if let at = inferAt {
-                let known = out.reduce(1, *)
+                let known = try checkedElementCount(out)
                 guard known > 0, x.count % known == 0 else {
                     throw KernelError("cannot reshape \(x.shape) (\(x.count) elements) to \(requested)")
                 }
                 out[at] = x.count / known
             }
-            guard out.reduce(1, *) == x.count else {
+            guard try checkedElementCount(out) == x.count else {
                 throw KernelError("cannot reshape \(x.shape) (\(x.count) elements) to \(requested) (\(out.reduce(1, *)) elements)")
             }
             return [x.reshaped(out)]

@@ -129,6 +129,19 @@ public struct Tensor: @unchecked Sendable {
     }
 }
 
+/// The element count of `shape`, or throws when a dim is negative or the count would
+/// exceed `limit` (so absurd shapes fail before anything is allocated).
+func checkedElementCount(_ shape: [Int], limit: Int = 1 << 33) throws -> Int {
+    var n = 1
+    for d in shape {
+        guard d >= 0 else { throw KernelError("shape \(shape) has a negative dim") }
+        let (p, overflow) = n.multipliedReportingOverflow(by: d)
+        guard !overflow, p <= limit else { throw KernelError("shape \(shape) is too large to allocate") }
+        n = p
+    }
+    return n
+}
+
 extension Tensor {
     /// A new float32 tensor whose contents `fill` writes (every element must be written).
     static func makeFloat(_ shape: [Int], _ fill: (UnsafeMutablePointer<Float>, Int) throws -> Void) rethrows -> Tensor {
