@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Onyx", targets: ["Onyx"]),
         .executable(name: "onyx", targets: ["OnyxCLI"]),
+        .executable(name: "onyx-bench", targets: ["OnyxBench"]),
     ],
     targets: [
         // OpenBLAS (cblas_sgemm) as a system library found through pkg-config.
@@ -23,6 +24,9 @@ let package = Package(
         .executableTarget(name: "OnyxCLI", dependencies: ["Onyx"]),
         // The README's usage example, built so it cannot rot.
         .executableTarget(name: "QuickStart", dependencies: ["Onyx"], path: "Examples/QuickStart"),
-        .testTarget(name: "OnyxTests", dependencies: ["Onyx"]),
+        // Benchmark harness: the logic is a library so tests can check its arithmetic and formats.
+        .target(name: "OnyxBenchKit", dependencies: ["Onyx"], path: "Benchmarks/OnyxBenchKit"),
+        .executableTarget(name: "OnyxBench", dependencies: ["OnyxBenchKit"], path: "Benchmarks/OnyxBench"),
+        .testTarget(name: "OnyxTests", dependencies: ["Onyx", "OnyxBenchKit"]),
     ]
 )

@@ -52,17 +52,22 @@ struct ExecutionPlan: Sendable {
         self.outputIDs = outputIDs
     }
 
-    func execute(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
+    func execute(_ feeds: [String: Tensor], recorder: RunRecorder? = nil) throws -> [String: Tensor] {
         var values = [Tensor?](repeating: nil, count: valueCount)
         for (i, t) in constants { values[i] = t }
         for (name, t) in feeds { if let i = valueIDs[name] { values[i] = t } }
-        for step in steps {
+        for (i, step) in steps.enumerated() {
             let args = step.inputs.map { $0.flatMap { values[$0] } }
             let results: [Tensor?]
+            let start = recorder == nil ? 0 : RunRecorder.now()
             do {
                 results = try step.kernel.run(args)
             } catch let e as KernelError {
                 throw OnyxError.nodeFailed(step.location, reason: e.message)
+            }
+            if let recorder {
+                recorder.record(step: i, location: step.location, kernel: step.kernel.label, start: start,
+                                end: RunRecorder.now(), inputs: args, outputs: results)
             }
             for (slot, result) in zip(step.outputs, results) { if let slot { values[slot] = result } }
             for v in step.releases { values[v] = nil }

@@ -1,0 +1,73 @@
+/// Command-line options of `onyx-bench`.
+public struct BenchOptions: Equatable, Sendable {
+    public var model: String = ""
+    public var batch: Int = 1
+    public var threads: Int = 1
+    public var warmup: Int = 10
+    public var iterations: Int = 100
+    public var duration: Double?
+    public var inputs: String?
+    public var seed: UInt64 = 42
+    public var profile = false
+    public var json: String?
+    public var trace: String?
+
+    public static let usage = """
+        usage: onyx-bench MODEL [--batch N] [--threads T] [--warmup W] [--iterations I | --duration SECONDS]
+                          [--inputs DIR] [--seed S] [--profile] [--json FILE] [--trace FILE]
+        """
+
+    public struct ParseError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init() {}
+
+    /// Parses arguments (without the program name).
+    public init(arguments: [String], defaultThreads: Int) throws {
+        threads = defaultThreads
+        var i = 0
+        func value(_ flag: String) throws -> String {
+            guard i + 1 < arguments.count else { throw ParseError(description: "\(flag) needs a value") }
+            i += 1
+            return arguments[i]
+        }
+        func positive(_ flag: String, allowZero: Bool = false) throws -> Int {
+            let v = try value(flag)
+            guard let n = Int(v), n > 0 || (allowZero && n == 0) else {
+                throw ParseError(description: "\(flag) must be a \(allowZero ? "non-negative" : "positive") integer, got '\(v)'")
+            }
+            return n
+        }
+        var sawIterations = false
+        while i < arguments.count {
+            let a = arguments[i]
+            switch a {
+            case "--batch": batch = try positive(a)
+            case "--threads": threads = try positive(a)
+            case "--warmup": warmup = try positive(a, allowZero: true)
+            case "--iterations": iterations = try positive(a); sawIterations = true
+            case "--duration":
+                let v = try value(a)
+                guard let d = Double(v), d > 0 else { throw ParseError(description: "--duration must be positive seconds, got '\(v)'") }
+                duration = d
+            case "--inputs": inputs = try value(a)
+            case "--seed":
+                let v = try value(a)
+                guard let s = UInt64(v) else { throw ParseError(description: "--seed must be a non-negative integer, got '\(v)'") }
+                seed = s
+            case "--profile": profile = true
+            case "--json": json = try value(a)
+            case "--trace": trace = try value(a)
+            case "-h", "--help": throw ParseError(description: Self.usage)
+            default:
+                if a.hasPrefix("--") { throw ParseError(description: "unknown option '\(a)'\n\(Self.usage)") }
+                guard model.isEmpty else { throw ParseError(description: "more than one MODEL given ('\(model)', '\(a)')") }
+                model = a
+            }
+            i += 1
+        }
+        if model.isEmpty { throw ParseError(description: "no MODEL given\n\(Self.usage)") }
+        if sawIterations && duration != nil { throw ParseError(description: "--iterations and --duration are exclusive") }
+    }
+}
