@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import OnyxBenchKit
+
+/// onyx-bench's arithmetic and output formats.
+@Suite struct BenchTests {
+    @Test func nearestRankPercentiles() {
+        let s = (1...100).map(Double.init)
+        #expect(LatencyStats.nearestRank(s, 50) == 50)
+        #expect(LatencyStats.nearestRank(s, 95) == 95)
+        #expect(LatencyStats.nearestRank(s, 99) == 99)
+        #expect(LatencyStats.nearestRank(s, 100) == 100)
+        // n = 10: P95 rank = ceil(9.5) = 10, P50 rank = 5.
+        let ten = [10.0, 1, 9, 2, 8, 3, 7, 4, 6, 5].sorted()
+        #expect(LatencyStats.nearestRank(ten, 50) == 5)
+        #expect(LatencyStats.nearestRank(ten, 95) == 10)
+        #expect(LatencyStats.nearestRank([4.0], 99) == 4)
+        #expect(LatencyStats.nearestRank([], 50) == 0)
+        let stats = LatencyStats(samples: [3, 1, 2, 4])
+        #expect(stats.min == 1 && stats.p50 == 2 && stats.p95 == 4 && stats.mean == 2.5 && stats.count == 4)
+    }
+
+    @Test func optionParsing() throws {
+        let o = try BenchOptions(arguments: ["m.onnx", "--batch", "4", "--threads", "2", "--duration", "1.5", "--profile"],
+                                 defaultThreads: 8)
+        #expect(o.model == "m.onnx" && o.batch == 4 && o.threads == 2 && o.duration == 1.5 && o.profile)
+        #expect(o.warmup == 10 && o.iterations == 100)
+        #expect(try BenchOptions(arguments: ["m.onnx"], defaultThreads: 3).threads == 3)
+        for bad in [["m.onnx", "--batch", "0"], ["--profile"], ["m.onnx", "--iterations", "5", "--duration", "1"],
+                    ["m.onnx", "--nope"], ["m.onnx", "--seed"]] {
+            #expect(throws: BenchOptions.ParseError.self) { try BenchOptions(arguments: bad, defaultThreads: 1) }
+        }
+    }
+
+    func benchResnetMini() throws -> BenchResult {
+        var o = BenchOptions()
+        o.model = repoRoot.appendingPathComponent("Models/resnet_mini/model.onnx").path
+        o.batch = 2; o.threads = 1; o.warmup = 1; o.iterations = 5; o.profile = true; o.trace = "unused"
+        return try BenchRunner.run(o)
+    }
+
+    @Test func jsonHasTheDocumentedShape() throws {
+        let r = try benchResnetMini()
+        let data = try BenchReport.json(r)
+        let d = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(d["model"] is String && d["batch"] as? Int == 2 && d["threads"] as? Int == 1 && d["iterations"] as? Int == 5)
+        let load = try #require(d["load_ms"] as? [String: Double])
+        #expect(Set(load.keys) == ["parse", "optimize", "plan"])
+        let e2e = try #require(d["end_to_end"] as? [String: Double])
+        #expect(Set(e2e.keys) == ["min_ms", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "throughput_per_s"])
+        #expect(e2e["min_ms"]! <= e2e["p50_ms"]! && e2e["p50_ms"]! <= e2e["p95_ms"]! && e2e["p95_ms"]! <= e2e["p99_ms"]!)
+        #expect(abs(e2e["throughput_per_s"]! - 2000 / e2e["p50_ms"]!) < 1e-6)
+        let ops = try #require(d["ops"] as? [[String: Any]])
+        #expect(ops.count == 22, "one entry per node of resnet_mini")
+        for op in ops {
+            #expect(op["node"] is String && op["op_type"] is String && op["kernel"] is String)
+            #expect(op["count"] as? Int == 5)
+            #expect(op["p50_ms"] is Double && op["p95_ms"] is Double && op["total_ms"] is Double && op["share"] is Double)
+            let isCompute = ["Conv", "Gemm", "MatMul"].contains(op["op_type"] as! String)
+            #expect(isCompute ? op["gflops"] is Double : op["gflops"] is NSNull, "gflops for \(op["node"]!)")
+        }
+        let totals = ops.map { $0["total_ms"] as! Double }
+        #expect(totals == totals.sorted(by: >), "ops sorted by total time")
+        let shares = ops.map { $0["share"] as! Double }.reduce(0, +)
+        #expect(shares > 0.5 && shares <= 1.0001, "node shares of the run add up to at most the whole run")
+        let types = try #require(d["op_types"] as? [[String: Any]])
+        #expect(types.map { $0["count"] as! Int }.reduce(0, +) == 22)
+        #expect(d["peak_rss_mb"] as? Double ?? 0 > 1)
+    }
+
+    @Test func traceIsChromeTraceFormat() throws {
+        let r = try benchResnetMini()
+        let events = try #require(try JSONSerialization.jsonObject(with: BenchReport.trace(r)) as? [[String: Any]])
+        #expect(events.count == 22 * 5)
+        var lastEndPerRun: [Int: Double] = [:]
+        for e in events {
+            #expect(e["ph"] as? String == "X")
+            let ts = try #require(e["ts"] as? Double), dur = try #require(e["dur"] as? Double)
+            #expect(ts >= 0 && dur >= 0)
+            #expect((e["name"] as? String)?.contains("(") == true && e["pid"] is Int && e["tid"] is Int)
+            let run = (e["args"] as? [String: Any])?["run"] as? Int ?? -1
+            #expect(ts + 1e-3 >= lastEndPerRun[run, default: 0], "events of one run do not overlap")
+            lastEndPerRun[run] = ts + dur
+        }
+    }
+
+    @Test func textReportNamesTheFigures() throws {
+        let text = BenchReport.text(try benchResnetMini())
+        for needle in ["load: parse", "p50", "p95", "p99", "throughput", "peak RSS", "per node", "per op type", "GFLOP/s"] {
+            #expect(text.contains(needle), "missing \(needle)")
+        }
+    }
+}
