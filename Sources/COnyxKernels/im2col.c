@@ -38,14 +38,11 @@ void onyx_im2col_f32(const float *x, const onyx_conv_geometry *g, float *col) {
     }
 }
 
+ONYX_MULTIVERSION
 void onyx_add_channel_bias_f32(float *y, const float *bias, int64_t channels, int64_t plane) {
     for (int64_t c = 0; c < channels; c++) {
         const float b = bias[c];
         float *yc = y + c * plane;
         for (int64_t i = 0; i < plane; i++) yc[i] += b;
     }
-}
-
-void onyx_relu_f32(const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }

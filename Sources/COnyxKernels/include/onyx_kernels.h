@@ -11,7 +11,24 @@ typedef struct {
     int64_t stride_h, stride_w;
     int64_t dilation_h, dilation_w;
     int64_t out_h, out_w;
+    int64_t pad_bottom, pad_right;   /* used by average pooling's count_include_pad */
 } onyx_conv_geometry;
+
+/// Runs with AVX2+FMA code on CPUs that have it and portable code elsewhere (an ifunc
+/// resolver picks the clone once, at load).
+#if defined(__x86_64__) && defined(__clang__)
+#define ONYX_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define ONYX_MULTIVERSION
+#endif
+
+/// Max pooling of `planes` images of g->in_h x g->in_w (g->channels ignored).
+/// indices (may be NULL) receive the argmax as a flat row-major index within the plane.
+void onyx_maxpool2d_f32(const float *x, float *y, int64_t *indices, int64_t planes, const onyx_conv_geometry *g);
+
+/// Average pooling; count_include_pad divides by the window's positions inside the padded
+/// input, otherwise by its positions inside the real input.
+void onyx_avgpool2d_f32(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g, int count_include_pad);
 
 /// col[(c*kh + i)*kw + j][oh*out_w + ow] = x[c][oh*sh - pt + i*dh][ow*sw - pl + j*dw], 0 outside.
 void onyx_im2col_f32(const float *x, const onyx_conv_geometry *g, float *col);
@@ -19,7 +36,19 @@ void onyx_im2col_f32(const float *x, const onyx_conv_geometry *g, float *col);
 /// y[i] += b[i / plane] for i in [0, channels*plane).
 void onyx_add_channel_bias_f32(float *y, const float *bias, int64_t channels, int64_t plane);
 
-/// y[i] = max(x[i], 0).
-void onyx_relu_f32(const float *x, float *y, int64_t n);
+/// Activation applied by epilogues and the standalone activation ops.
+typedef enum { ONYX_ACT_NONE = 0, ONYX_ACT_RELU = 1, ONYX_ACT_CLIP = 2, ONYX_ACT_LEAKY = 3 } onyx_activation;
+
+/// y[i] = act(x[i]); for CLIP alpha/beta are min/max, for LEAKY alpha is the slope.
+void onyx_activation_f32(const float *x, float *y, int64_t n, int act, float alpha, float beta);
+
+/// y[c*plane + i] = act(y[c*plane + i] * (scale ? scale[c] : 1) + (shift ? shift[c] : 0)
+///                      + (residual ? residual[c*plane + i] : 0)) for c < channels.
+void onyx_channel_epilogue_f32(float *y, const float *scale, const float *shift, const float *residual,
+                               int64_t channels, int64_t plane, int act, float alpha, float beta);
+
+/// y = x with x[c*plane + i] * scale[c] + shift[c] (BatchNormalization folded to an affine map).
+void onyx_channel_affine_f32(const float *x, float *y, const float *scale, const float *shift,
+                             int64_t channels, int64_t plane);
 
 #endif

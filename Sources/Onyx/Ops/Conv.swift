@@ -68,7 +68,8 @@ enum ConvOp {
                               beta: 0, c: yg, ldc: outPlane)
                 }
                 if let b = bias {
-                    onyx_add_channel_bias_f32(py + img * m * outPlane, b.pointer(as: Float.self), Int64(m), Int64(outPlane))
+                    onyx_channel_epilogue_f32(py + img * m * outPlane, nil, b.pointer(as: Float.self), nil,
+                                              Int64(m), Int64(outPlane), Int32(ONYX_ACT_NONE.rawValue), 0, 0)
                 }
             }
         }

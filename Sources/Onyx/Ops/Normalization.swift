@@ -1,3 +1,4 @@
+import COnyxKernels
 import Foundation
 
 /// BatchNormalization (inference) and LRN.
@@ -31,13 +32,10 @@ enum NormalizationOps {
             let add = (0..<c).map { bias[$0] - mean[$0] * mul[$0] }
             let plane = x.shape[2...].reduce(1, *)
             let px = x.pointer(as: Float.self)
-            return [Tensor.makeFloat(x.shape) { py, n in
-                var i = 0
-                while i < n {
-                    let ch = (i / plane) % c
-                    let a = mul[ch], b = add[ch]
-                    for j in i..<(i + plane) { py[j] = px[j] * a + b }
-                    i += plane
+            return [Tensor.makeFloat(x.shape) { py, _ in
+                for img in 0..<x.shape[0] {
+                    let off = img * c * plane
+                    onyx_channel_affine_f32(px + off, py + off, mul, add, Int64(c), Int64(plane))
                 }
             }]
         }

@@ -1,3 +1,5 @@
+import COnyxKernels
+
 /// MaxPool, AveragePool (1-D to 3-D), GlobalAveragePool, GlobalMaxPool.
 enum PoolingOps {
     enum Kind { case max, average }
@@ -20,11 +22,53 @@ enum PoolingOps {
                     throw KernelError("X shape \(x.shape) does not fit a \(kernel.count)-D kernel \(kernel)")
                 }
                 let geo = try window.geometry(spatial: Array(x.shape[2...]), kernelShape: kernel, ceilMode: ceilMode)
-                let (y, indices) = pool(x, geo, kind: kind, includePad: includePad,
-                                        indices: wantIndices, columnMajor: storageOrder == 1)
+                let (y, indices) = kernel.count <= 2
+                    ? pool2D(x, geo, kind: kind, includePad: includePad, indices: wantIndices, columnMajor: storageOrder == 1)
+                    : pool(x, geo, kind: kind, includePad: includePad, indices: wantIndices, columnMajor: storageOrder == 1)
                 return wantIndices ? [y, indices] : [y]
             }
         }
+    }
+
+    /// 1-D and 2-D pooling through the C kernels (1-D runs as height 1).
+    static func pool2D(_ x: Tensor, _ geo: WindowGeometry, kind: Kind, includePad: Bool,
+                       indices wantIndices: Bool, columnMajor: Bool) -> (Tensor, Tensor?) {
+        let twoD = geo.kernel.count == 2
+        let r = geo.kernel.count
+        var g = onyx_conv_geometry()
+        g.in_h = Int64(twoD ? x.shape[2] : 1); g.in_w = Int64(x.shape[twoD ? 3 : 2])
+        g.kernel_h = Int64(twoD ? geo.kernel[0] : 1); g.kernel_w = Int64(geo.kernel[r - 1])
+        g.stride_h = Int64(twoD ? geo.strides[0] : 1); g.stride_w = Int64(geo.strides[r - 1])
+        g.dilation_h = Int64(twoD ? geo.dilations[0] : 1); g.dilation_w = Int64(geo.dilations[r - 1])
+        g.pad_top = Int64(twoD ? geo.pads[0] : 0); g.pad_left = Int64(geo.pads[r - 1])
+        g.pad_bottom = Int64(twoD ? geo.pads[2] : 0); g.pad_right = Int64(geo.pads[2 * r - 1])
+        g.out_h = Int64(twoD ? geo.output[0] : 1); g.out_w = Int64(geo.output[r - 1])
+        let planes = x.shape[0] * x.shape[1]
+        let outShape = [x.shape[0], x.shape[1]] + geo.output
+        let px = x.pointer(as: Float.self)
+        var indexTensor: Tensor?
+        let y = Tensor.makeFloat(outShape) { py, _ in
+            if kind == .average {
+                withUnsafePointer(to: g) { onyx_avgpool2d_f32(px, py, Int64(planes), $0, includePad ? 1 : 0) }
+            } else if wantIndices {
+                indexTensor = Tensor.makeRaw(outShape, .int64) { raw in
+                    let idx = raw.assumingMemoryBound(to: Int64.self)
+                    withUnsafePointer(to: g) { onyx_maxpool2d_f32(px, py, idx, Int64(planes), $0) }
+                    // Make indices global (plane offset) and column-major when asked.
+                    let inPlane = Int64(g.in_h * g.in_w), outPlane = Int(g.out_h * g.out_w)
+                    for p in 0..<planes {
+                        for o in 0..<outPlane {
+                            var v = idx[p * outPlane + o]
+                            if columnMajor { v = (v % g.in_w) * g.in_h + v / g.in_w }
+                            idx[p * outPlane + o] = Int64(p) * inPlane + v
+                        }
+                    }
+                }
+            } else {
+                withUnsafePointer(to: g) { onyx_maxpool2d_f32(px, py, nil, Int64(planes), $0) }
+            }
+        }
+        return (y, indexTensor)
     }
 
     /// Pads shape-like arrays on the left to 3 spatial axes.

@@ -1,3 +1,4 @@
+import COnyxKernels
 import Foundation
 
 /// Elementwise one-input ops: activations and math functions.
@@ -25,10 +26,25 @@ enum UnaryOps {
         }
     }
 
-    static let relu: OpRegistry.Factory = float("relu") { _ in { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) } }
-    static let leakyRelu: OpRegistry.Factory = float("leaky_relu") { ctx in
+    /// An activation run by the C kernel (vectorized).
+    static func activation(_ x: Tensor, _ act: onyx_activation, _ alpha: Float = 0, _ beta: Float = 0) -> Tensor {
+        Tensor.makeFloat(x.shape) { py, n in onyx_activation_f32(x.pointer(as: Float.self), py, Int64(n), Int32(act.rawValue), alpha, beta) }
+    }
+
+    static let relu: OpRegistry.Factory = { _ in
+        Kernel(label: "relu") { inputs in
+            let x = try inputs.required(0, "X")
+            try x.requireFloat("X")
+            return [activation(x, ONYX_ACT_RELU)]
+        }
+    }
+    static let leakyRelu: OpRegistry.Factory = { ctx in
         let alpha = try ctx.float("alpha", default: 0.01)
-        return { $0 >= 0 ? $0 : $0 * alpha }
+        return Kernel(label: "leaky_relu") { inputs in
+            let x = try inputs.required(0, "X")
+            try x.requireFloat("X")
+            return [activation(x, ONYX_ACT_LEAKY, alpha)]
+        }
     }
     static let sigmoid: OpRegistry.Factory = float("sigmoid") { _ in
         { x in x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x)) }
@@ -91,6 +107,11 @@ enum UnaryOps {
                                                   attrLo: Float?, attrHi: Float?) throws -> Tensor {
         let low: T? = lo.map { $0.pointer(as: T.self)[0] } ?? attrLo.map { T(clamping: Double($0)) }
         let high: T? = hi.map { $0.pointer(as: T.self)[0] } ?? attrHi.map { T(clamping: Double($0)) }
+        if x.elementType == .float32 {
+            let l = (low as? Float) ?? -.infinity, h = (high as? Float) ?? .infinity
+            // ONNX: min(max(x, lo), hi); when lo > hi every value becomes hi.
+            return activation(x, ONYX_ACT_CLIP, l > h ? h : l, h)
+        }
         let px = x.pointer(as: T.self)
         return Tensor.makeRaw(x.shape, x.elementType) { raw in
             let py = raw.assumingMemoryBound(to: T.self)
