@@ -9,12 +9,13 @@ public struct BenchOptions: Equatable, Sendable {
     public var inputs: String?
     public var seed: UInt64 = 42
     public var profile = false
+    public var optimize = true
     public var json: String?
     public var trace: String?
 
     public static let usage = """
         usage: onyx-bench MODEL [--batch N] [--threads T] [--warmup W] [--iterations I | --duration SECONDS]
-                          [--inputs DIR] [--seed S] [--profile] [--json FILE] [--trace FILE]
+                          [--inputs DIR] [--seed S] [--profile] [--no-optimize] [--json FILE] [--trace FILE]
         """
 
     public struct ParseError: Error, CustomStringConvertible {
@@ -57,6 +58,7 @@ public struct BenchOptions: Equatable, Sendable {
                 guard let s = UInt64(v) else { throw ParseError(description: "--seed must be a non-negative integer, got '\(v)'") }
                 seed = s
             case "--profile": profile = true
+            case "--no-optimize": optimize = false
             case "--json": json = try value(a)
             case "--trace": trace = try value(a)
             case "-h", "--help": throw ParseError(description: Self.usage)

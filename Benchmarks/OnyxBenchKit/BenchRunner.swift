@@ -46,11 +46,8 @@ public enum BenchRunner {
         let t0 = now()
         let model = try Model(contentsOf: URL(fileURLWithPath: o.model))
         let t1 = now()
-        // Graph optimization passes are not part of this version; the slot is kept so the
-        // report shape stays stable when they arrive.
-        let t2 = now()
-        let session = try InferenceSession(model: model, options: .init(threads: o.threads))
-        let t3 = now()
+        let session = try InferenceSession(model: model, options: .init(threads: o.threads, optimize: o.optimize))
+        let prep = session.preparationMilliseconds
         let feeds = try o.inputs.map { try InputFactory.load(from: $0, for: session.inputs) }
             ?? InputFactory.random(for: session.inputs, batch: o.batch, seed: o.seed)
         let profiling = o.profile || o.trace != nil
@@ -83,7 +80,7 @@ public enum BenchRunner {
         }
         let e2e = LatencyStats(samples: samples)
         let (ops, types) = summarize(firstTimings, perStep, e2eTotal: e2e.total)
-        return BenchResult(options: o, parseMs: millis(t0, t1), optimizeMs: millis(t1, t2), planMs: millis(t2, t3),
+        return BenchResult(options: o, parseMs: millis(t0, t1), optimizeMs: prep.optimize, planMs: prep.plan,
                            endToEnd: e2e, ops: ops, opTypes: types,
                            peakRSSMegabytes: ResourceUsage.peakRSSMegabytes(), trace: trace)
     }

@@ -5,17 +5,24 @@ import Onyx
 struct InfoCommand {
     let path: String
     let json: Bool
+    let optimized: Bool
 
     init(arguments: [String]) throws {
-        let args = try Arguments(arguments, valueFlags: [], switchFlags: ["--json"])
+        let args = try Arguments(arguments, valueFlags: [], switchFlags: ["--json", "--optimized"])
         guard args.positional.count == 1 else { throw UsageError(description: "info takes exactly one MODEL path") }
         path = args.positional[0]
         json = args.switches.contains("--json")
+        optimized = args.switches.contains("--optimized")
     }
 
     func run() throws {
         let model = try Model.inspect(contentsOf: URL(fileURLWithPath: path))
-        let summary = ModelSummary(model)
+        var graph = model.graph
+        if optimized {
+            if !model.unsupported.isEmpty { throw OnyxError.unsupportedOperators(model.unsupported) }
+            graph = try InferenceSession(model: model, options: .init(threads: 1)).graph
+        }
+        let summary = ModelSummary(model, graph: graph, listNodes: optimized)
         if json {
             let data = try JSONSerialization.data(withJSONObject: summary.jsonObject(path: path), options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -28,17 +35,29 @@ struct InfoCommand {
 /// What `info` reports, computed once for both output formats.
 struct ModelSummary {
     let model: Model
+    let graph: Graph
+    let listNodes: Bool
     let histogram: [(String, Int)]
     let parameterCount: Int
     let parameterBytes: Int
 
-    init(_ model: Model) {
+    init(_ model: Model, graph: Graph, listNodes: Bool) {
         self.model = model
+        self.graph = graph
+        self.listNodes = listNodes
         var counts: [String: Int] = [:]
-        for n in model.graph.nodes { counts[n.opType, default: 0] += 1 }
+        for n in graph.nodes { counts[Self.opLabel(n), default: 0] += 1 }
         histogram = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-        parameterCount = model.graph.initializers.values.reduce(0) { $0 + $1.count }
-        parameterBytes = model.graph.initializers.values.reduce(0) { $0 + $1.count * $1.elementType.byteSize }
+        parameterCount = graph.initializers.values.reduce(0) { $0 + $1.count }
+        parameterBytes = graph.initializers.values.reduce(0) { $0 + $1.count * $1.elementType.byteSize }
+    }
+
+    /// Op type plus what the optimizer fused into it, e.g. "Conv+Add+Relu".
+    static func opLabel(_ n: Node) -> String {
+        var label = n.opType
+        if case .int(1)? = n.attributes["onyx.residual"] { label += "+Add" }
+        if case .string(let act)? = n.attributes["onyx.activation"] { label += "+" + act }
+        return label
     }
 
     static func shape(_ v: ValueInfo) -> String {
@@ -54,8 +73,14 @@ struct ModelSummary {
         for v in model.graph.inputs { lines.append("  \(v.name): \(Self.type(v)) \(Self.shape(v))") }
         lines.append("outputs:")
         for v in model.graph.outputs { lines.append("  \(v.name): \(Self.type(v)) \(Self.shape(v))") }
-        lines.append("nodes: \(model.graph.nodes.count)")
+        lines.append("nodes\(listNodes ? " (optimized)" : ""): \(graph.nodes.count)")
         for (op, n) in histogram { lines.append("  \(op): \(n)") }
+        if listNodes {
+            lines.append("optimized graph:")
+            for n in graph.nodes {
+                lines.append("  \(n.name.isEmpty ? "#\(n.index)" : n.name): \(Self.opLabel(n))(\(n.inputs.joined(separator: ", "))) -> \(n.outputs.joined(separator: ", "))")
+            }
+        }
         lines.append("parameters: \(parameterCount) (\(parameterBytes) bytes)")
         if model.unsupported.isEmpty {
             lines.append("unsupported ops: none")
@@ -80,7 +105,8 @@ struct ModelSummary {
             "opsets": model.opsets,
             "inputs": model.graph.inputs.map(value),
             "outputs": model.graph.outputs.map(value),
-            "node_count": model.graph.nodes.count,
+            "node_count": graph.nodes.count,
+            "optimized": listNodes,
             "op_types": Dictionary(uniqueKeysWithValues: histogram.map { ($0.0, $0.1) }),
             "parameters": parameterCount,
             "parameter_bytes": parameterBytes,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Onyx
 @testable import OnyxBenchKit
 
 /// onyx-bench's arithmetic and output formats.
@@ -32,6 +33,9 @@ import Testing
         }
     }
 
+    static let resnetMiniNodes = try! InferenceSession(
+        contentsOf: repoRoot.appendingPathComponent("Models/resnet_mini/model.onnx"), options: .init(threads: 1)).graph.nodes.count
+
     func benchResnetMini() throws -> BenchResult {
         var o = BenchOptions()
         o.model = repoRoot.appendingPathComponent("Models/resnet_mini/model.onnx").path
@@ -51,7 +55,7 @@ import Testing
         #expect(e2e["min_ms"]! <= e2e["p50_ms"]! && e2e["p50_ms"]! <= e2e["p95_ms"]! && e2e["p95_ms"]! <= e2e["p99_ms"]!)
         #expect(abs(e2e["throughput_per_s"]! - 2000 / e2e["p50_ms"]!) < 1e-6)
         let ops = try #require(d["ops"] as? [[String: Any]])
-        #expect(ops.count == 22, "one entry per node of resnet_mini")
+        #expect(ops.count == Self.resnetMiniNodes, "one entry per node of the optimized resnet_mini")
         for op in ops {
             #expect(op["node"] is String && op["op_type"] is String && op["kernel"] is String)
             #expect(op["count"] as? Int == 5)
@@ -64,14 +68,14 @@ import Testing
         let shares = ops.map { $0["share"] as! Double }.reduce(0, +)
         #expect(shares > 0.5 && shares <= 1.0001, "node shares of the run add up to at most the whole run")
         let types = try #require(d["op_types"] as? [[String: Any]])
-        #expect(types.map { $0["count"] as! Int }.reduce(0, +) == 22)
+        #expect(types.map { $0["count"] as! Int }.reduce(0, +) == Self.resnetMiniNodes)
         #expect(d["peak_rss_mb"] as? Double ?? 0 > 1)
     }
 
     @Test func traceIsChromeTraceFormat() throws {
         let r = try benchResnetMini()
         let events = try #require(try JSONSerialization.jsonObject(with: BenchReport.trace(r)) as? [[String: Any]])
-        #expect(events.count == 22 * 5)
+        #expect(events.count == Self.resnetMiniNodes * 5)
         var lastEndPerRun: [Int: Double] = [:]
         for e in events {
             #expect(e["ph"] as? String == "X")

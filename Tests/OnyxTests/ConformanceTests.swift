@@ -26,12 +26,12 @@ import Testing
         print("conformance: ran \(Self.names.count - missing.count) allowlisted ONNX node tests")
     }
 
-    @Test(arguments: names)
-    func nodeTest(_ name: String) throws {
+    @Test(arguments: names, [true, false])
+    func nodeTest(_ name: String, optimize: Bool) throws {
         let testCase = BackendCase(name: name, folder: Self.folder.appendingPathComponent(name))
         guard FileManager.default.fileExists(atPath: testCase.folder.path) else { return } // reported above
-        let (sets, failures) = try runBackendCase(testCase)
+        let (sets, failures) = try runBackendCase(testCase, optimize: optimize)
         #expect(sets > 0)
-        #expect(failures.isEmpty, "\(name): \(failures.joined(separator: "; "))")
+        #expect(failures.isEmpty, "\(name) (optimize: \(optimize)): \(failures.joined(separator: "; "))")
     }
 }

@@ -23,4 +23,10 @@ import Testing
         let (_, failures) = try runBackendCase(testCase, threads: 2)
         #expect(failures.isEmpty, "\(testCase.name) with 2 threads: \(failures.joined(separator: "; "))")
     }
+
+    @Test(arguments: cases)
+    func matchesWithOptimizationsOff(_ testCase: BackendCase) throws {
+        let (_, failures) = try runBackendCase(testCase, optimize: false)
+        #expect(failures.isEmpty, "\(testCase.name) unoptimized: \(failures.joined(separator: "; "))")
+    }
 }

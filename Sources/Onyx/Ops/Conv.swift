@@ -8,15 +8,38 @@ enum ConvOp {
         let group = try ctx.int("group", default: 1)
         guard group >= 1 else { throw ctx.invalid("group", "\(group) must be at least 1") }
         guard ctx.node.inputs.count >= 2 else { throw ctx.invalid("inputs", "Conv needs X and W") }
-        return Kernel(label: "im2col+sgemm") { inputs in
+        let epilogue = try Epilogue(ctx)
+        let hasResidual = try ctx.int(FusedAttributes.residual, default: 0) != 0
+        return Kernel(label: "im2col+sgemm" + epilogue.labelSuffix(residual: hasResidual)) { inputs in
             let x = try inputs.required(0, "X"), w = try inputs.required(1, "W")
             try x.requireFloat("X"); try w.requireFloat("W")
-            return [try run(x: x, w: w, bias: inputs.optional(2), window: window, group: group)]
+            var residual = hasResidual ? try inputs.required(3, "residual") : nil
+            var lateResidual: Tensor?
+            if let r = residual, r.elementType != .float32 || r.shape != outputShapeHint(x: x, w: w, window: window) {
+                lateResidual = r // not the output's shape: add with broadcasting after the conv
+                residual = nil
+            }
+            var y = try run(x: x, w: w, bias: inputs.optional(2), window: window, group: group,
+                            residual: residual, epilogue: lateResidual == nil ? epilogue : .none)
+            if let r = lateResidual {
+                y = try ElementwiseOps.apply(.add, y, r)
+                if epilogue.act != ONYX_ACT_NONE { y = UnaryOps.activation(y, epilogue.act, epilogue.alpha, epilogue.beta) }
+            }
+            return [y]
         }
     }
 
+    /// The output shape for X and W, or nil when they do not form a valid conv.
+    static func outputShapeHint(x: Tensor, w: Tensor, window: WindowAttributes) -> [Int]? {
+        guard x.rank >= 3, w.rank == x.rank,
+              let geo = try? window.geometry(spatial: Array(x.shape[2...]), kernelShape: Array(w.shape[2...]), ceilMode: false)
+        else { return nil }
+        return [x.shape[0], w.shape[0]] + geo.output
+    }
+
     // y[n, m, oh, ow] = b[m] + sum_{c,i,j} w[m, c, i, j] * x[n, g*Cg + c, oh*sh - pt + i*dh, ow*sw - pl + j*dw]
-    static func run(x: Tensor, w: Tensor, bias: Tensor?, window: WindowAttributes, group: Int) throws -> Tensor {
+    static func run(x: Tensor, w: Tensor, bias: Tensor?, window: WindowAttributes, group: Int,
+                    residual: Tensor? = nil, epilogue: Epilogue = .none) throws -> Tensor {
         guard x.rank == 3 || x.rank == 4 else {
             throw KernelError("X must be 3-D (1-D conv) or 4-D (2-D conv), got shape \(x.shape)")
         }
@@ -67,9 +90,12 @@ enum ConvOp {
                               a: pw + gi * mg * kSize, lda: kSize, b: src, ldb: outPlane,
                               beta: 0, c: yg, ldc: outPlane)
                 }
-                if let b = bias {
-                    onyx_channel_epilogue_f32(py + img * m * outPlane, nil, b.pointer(as: Float.self), nil,
-                                              Int64(m), Int64(outPlane), Int32(ONYX_ACT_NONE.rawValue), 0, 0)
+                if bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE {
+                    let off = img * m * outPlane
+                    onyx_channel_epilogue_f32(py + off, nil, bias?.pointer(as: Float.self),
+                                              residual.map { UnsafePointer($0.pointer(as: Float.self) + off) },
+                                              Int64(m), Int64(outPlane), Int32(epilogue.act.rawValue),
+                                              epilogue.alpha, epilogue.beta)
                 }
             }
         }

@@ -1,3 +1,5 @@
+import COnyxKernels
+
 /// Gemm and MatMul through OpenBLAS sgemm.
 enum GemmOp {
     // y = alpha * op(A) * op(B) + beta * C, C broadcast to [M, N]
@@ -6,7 +8,8 @@ enum GemmOp {
         let transB = try ctx.int("transB", default: 0) != 0
         let alpha = try ctx.float("alpha", default: 1)
         let beta = try ctx.float("beta", default: 1)
-        return Kernel(label: "sgemm") { inputs in
+        let epilogue = try Epilogue(ctx)
+        return Kernel(label: "sgemm" + epilogue.labelSuffix(residual: false)) { inputs in
             let a = try inputs.required(0, "A"), b = try inputs.required(1, "B")
             try a.requireFloat("A"); try b.requireFloat("B")
             guard a.rank == 2, b.rank == 2 else {
@@ -37,6 +40,9 @@ enum GemmOp {
                 Sgemm.run(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                           a: a.pointer(as: Float.self), lda: a.shape[1], b: b.pointer(as: Float.self),
                           ldb: b.shape[1], beta: cBeta, c: py, ldc: n)
+                if epilogue.act != ONYX_ACT_NONE {
+                    onyx_activation_f32(py, py, Int64(total), Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
+                }
             }
             return [y]
         }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Runs a `Model`. Kernels are compiled once at creation (attributes checked then);
@@ -8,9 +9,13 @@ public final class InferenceSession: @unchecked Sendable {
     public struct Options: Sendable {
         /// Threads for compute (OpenBLAS's pool is set to this).
         public var threads: Int
+        /// Run the graph optimizations (constant folding, BatchNormalization folding,
+        /// activation and residual-add fusion, Identity/Dropout and dead-node removal).
+        public var optimize: Bool
         /// Creates options; `threads` defaults to the cores available.
-        public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, optimize: Bool = true) {
             self.threads = max(1, threads)
+            self.optimize = optimize
         }
     }
 
@@ -19,6 +24,10 @@ public final class InferenceSession: @unchecked Sendable {
     /// The options it was created with.
     public let options: Options
     let plan: ExecutionPlan
+    /// The graph the session runs (after optimization when enabled).
+    public let graph: Graph
+    /// Milliseconds spent optimizing the graph and compiling the plan at creation.
+    public let preparationMilliseconds: (optimize: Double, plan: Double)
 
     /// Graph inputs the caller must feed.
     public var inputs: [ValueInfo] { model.graph.inputs }
@@ -30,7 +39,12 @@ public final class InferenceSession: @unchecked Sendable {
         self.model = model
         self.options = options
         Sgemm.setThreads(options.threads)
-        plan = try ExecutionPlan(graph: model.graph)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        graph = options.optimize ? try GraphOptimizer.optimize(model.graph) : model.graph
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        plan = try ExecutionPlan(graph: graph)
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        preparationMilliseconds = (Double(t1 - t0) / 1e6, Double(t2 - t1) / 1e6)
     }
 
     /// Convenience: load and compile a model file.
@@ -47,6 +61,6 @@ public final class InferenceSession: @unchecked Sendable {
     /// Runs the model and returns the outputs in graph order.
     public func runOrdered(_ inputs: [String: Tensor]) throws -> [Tensor] {
         let byName = try run(inputs)
-        return model.graph.outputs.map { byName[$0.name]! }
+        return graph.outputs.map { byName[$0.name]! }
     }
 }

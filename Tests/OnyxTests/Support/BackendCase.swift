@@ -83,9 +83,9 @@ func mismatch(_ got: Tensor, _ want: Tensor, atol: Float = 1e-4, rtol: Float = 1
 }
 
 /// Runs every data set of `testCase`; returns (data sets run, failure descriptions).
-func runBackendCase(_ testCase: BackendCase, threads: Int = 1) throws -> (Int, [String]) {
+func runBackendCase(_ testCase: BackendCase, threads: Int = 1, optimize: Bool = true) throws -> (Int, [String]) {
     let session = try InferenceSession(contentsOf: testCase.folder.appendingPathComponent("model.onnx"),
-                                       options: .init(threads: threads))
+                                       options: .init(threads: threads, optimize: optimize))
     var failures: [String] = []
     let sets = try testCase.dataSets()
     for set in sets {

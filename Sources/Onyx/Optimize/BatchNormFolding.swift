@@ -1,0 +1,45 @@
+/// Folds an inference BatchNormalization into the Conv that feeds it:
+/// w'[m] = w[m] * s[m], b'[m] = (b[m] - mean[m]) * s[m] + beta[m], s = scale / sqrt(var + eps).
+enum BatchNormFolding {
+    static func run(_ graph: Graph) throws -> Graph {
+        var g = graph
+        let uses = UseMap(g)
+        var removed = Set<Int>()
+        for (i, bn) in g.nodes.enumerated() where bn.opType == "BatchNormalization" {
+            guard bn.inputs.count >= 5, bn.outputs.count == 1 || bn.outputs.dropFirst().allSatisfy(\.isEmpty),
+                  let params = try? bn.inputs[1...4].map({ name -> [Float] in
+                      guard let t = g.initializers[name], t.elementType == .float32 else { throw KernelError("") }
+                      return t.floats
+                  }),
+                  let ci = g.producer(of: bn.inputs[0]), !removed.contains(ci) else { continue }
+            let conv = g.nodes[ci]
+            guard conv.opType == "Conv", conv.outputs.count == 1, uses.hasSingleReader(conv.outputs[0]),
+                  let w = g.initializers[conv.inputs[1]], w.elementType == .float32, w.rank >= 3 else { continue }
+            let m = w.shape[0]
+            guard params.allSatisfy({ $0.count == m }) else { continue }
+            let epsilon: Float
+            if case .float(let e)? = bn.attributes["epsilon"] { epsilon = e } else { epsilon = 1e-5 }
+            let (scale, beta, mean, variance) = (params[0], params[1], params[2], params[3])
+            let s = (0..<m).map { scale[$0] / (variance[$0] + epsilon).squareRoot() }
+            let perFilter = w.count / max(m, 1)
+            let oldW = w.floats
+            let newW = try Tensor(shape: w.shape, floats: (0..<w.count).map { oldW[$0] * s[$0 / perFilter] })
+            let oldB: [Float] = conv.inputs.count > 2 && !conv.inputs[2].isEmpty
+                ? (g.initializers[conv.inputs[2]]?.floats ?? []) : Array(repeating: 0, count: m)
+            guard oldB.count == m else { continue }
+            let newB = try Tensor(shape: [m], floats: (0..<m).map { (oldB[$0] - mean[$0]) * s[$0] + beta[$0] })
+            // New initializer names: the originals may be shared with other nodes.
+            let wName = "\(bn.outputs[0])__folded_W", bName = "\(bn.outputs[0])__folded_B"
+            g.initializers[wName] = newW
+            g.initializers[bName] = newB
+            var fused = conv
+            fused.inputs = [conv.inputs[0], wName, bName]
+            fused.outputs = [bn.outputs[0]]
+            fused.name = conv.name.isEmpty ? bn.name : conv.name
+            g.nodes[ci] = fused
+            removed.insert(i)
+        }
+        g.nodes = g.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        return g
+    }
+}
