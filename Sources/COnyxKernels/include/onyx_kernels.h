@@ -20,6 +20,12 @@ typedef struct {
 #define ONYX_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define ONYX_MULTIVERSION
+/// Depthwise 2-D conv (group == input channels; `multiplier` output channels per input
+/// channel) with bias and activation fused; g->channels is ignored.
+void onyx_depthwise_conv2d_f32(const float *x, const float *w, const float *bias, float *y,
+                               int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
+                               int act, float alpha, float beta);
+
 #endif
 
 /// Max pooling of `planes` images of g->in_h x g->in_w (g->channels ignored).
@@ -50,5 +56,11 @@ void onyx_channel_epilogue_f32(float *y, const float *scale, const float *shift,
 /// y = x with x[c*plane + i] * scale[c] + shift[c] (BatchNormalization folded to an affine map).
 void onyx_channel_affine_f32(const float *x, float *y, const float *scale, const float *shift,
                              int64_t channels, int64_t plane);
+
+/// Depthwise 2-D conv (group == input channels; `multiplier` output channels per input
+/// channel) with bias and activation fused; g->channels is ignored.
+void onyx_depthwise_conv2d_f32(const float *x, const float *w, const float *bias, float *y,
+                               int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
+                               int act, float alpha, float beta);
 
 #endif

@@ -1,0 +1,42 @@
+#include "onyx_kernels.h"
+
+// Depthwise conv (group == input channels): each output channel m reads input channel
+// m / multiplier with its own kh x kw filter. Tap-major loops over a row of outputs keep
+// the inner loop a plain (strided) multiply-add the compiler vectorizes.
+// y[m, oh, ow] = act(b[m] + sum_{i,j} w[m, i, j] * x[m / mult, oh*sh - pt + i*dh, ow*sw - pl + j*dw])
+ONYX_MULTIVERSION
+void onyx_depthwise_conv2d_f32(const float *x, const float *w, const float *bias, float *y,
+                               int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
+                               int act, float alpha, float beta) {
+    const int64_t in_plane = g->in_h * g->in_w, out_plane = g->out_h * g->out_w;
+    for (int64_t m = 0; m < out_channels; m++) {
+        const float *xc = x + (m / multiplier) * in_plane;
+        const float *wm = w + m * g->kernel_h * g->kernel_w;
+        float *ym = y + m * out_plane;
+        const float b = bias ? bias[m] : 0.0f;
+        for (int64_t oh = 0; oh < g->out_h; oh++) {
+            float *yrow = ym + oh * g->out_w;
+            for (int64_t ow = 0; ow < g->out_w; ow++) yrow[ow] = b;
+            for (int64_t i = 0; i < g->kernel_h; i++) {
+                const int64_t ih = oh * g->stride_h - g->pad_top + i * g->dilation_h;
+                if (ih < 0 || ih >= g->in_h) continue;
+                const float *xrow = xc + ih * g->in_w;
+                for (int64_t j = 0; j < g->kernel_w; j++) {
+                    const float wv = wm[i * g->kernel_w + j];
+                    const int64_t off = j * g->dilation_w - g->pad_left;
+                    // ow*sw + off in [0, in_w)  <=>  ow in [lo, hi)
+                    int64_t lo = off >= 0 ? 0 : (-off + g->stride_w - 1) / g->stride_w;
+                    int64_t hi = g->in_w - off <= 0 ? 0 : (g->in_w - off + g->stride_w - 1) / g->stride_w;
+                    if (hi > g->out_w) hi = g->out_w;
+                    const float *src = xrow + off;
+                    if (g->stride_w == 1) {
+                        for (int64_t ow = lo; ow < hi; ow++) yrow[ow] += wv * src[ow];
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ow++) yrow[ow] += wv * src[ow * g->stride_w];
+                    }
+                }
+            }
+        }
+        if (act != ONYX_ACT_NONE) onyx_channel_epilogue_f32(ym, 0, 0, 0, 1, out_plane, act, alpha, beta);
+    }
+}
