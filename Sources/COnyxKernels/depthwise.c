@@ -8,7 +8,17 @@ ONYX_MULTIVERSION
 void onyx_depthwise_conv2d_f32(const float *x, const float *w, const float *bias, float *y,
                                int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
                                int act, float alpha, float beta) {
+    if (onyx_depthwise3x3_avx2(x, w, bias, y, out_channels, multiplier, g, act, alpha, beta)) return;
     const int64_t in_plane = g->in_h * g->in_w, out_plane = g->out_h * g->out_w;
+    // Valid output columns [lo[j], hi[j]) of tap column j: the same for every row and channel.
+    int64_t lo[g->kernel_w], hi[g->kernel_w];
+    for (int64_t j = 0; j < g->kernel_w; j++) {
+        const int64_t off = j * g->dilation_w - g->pad_left;
+        lo[j] = off >= 0 ? 0 : (-off + g->stride_w - 1) / g->stride_w;
+        hi[j] = g->in_w - off <= 0 ? 0 : (g->in_w - off + g->stride_w - 1) / g->stride_w;
+        if (hi[j] > g->out_w) hi[j] = g->out_w;
+        if (lo[j] > hi[j]) lo[j] = hi[j];
+    }
     for (int64_t m = 0; m < out_channels; m++) {
         const float *xc = x + (m / multiplier) * in_plane;
         const float *wm = w + m * g->kernel_h * g->kernel_w;
@@ -23,16 +33,11 @@ void onyx_depthwise_conv2d_f32(const float *x, const float *w, const float *bias
                 const float *xrow = xc + ih * g->in_w;
                 for (int64_t j = 0; j < g->kernel_w; j++) {
                     const float wv = wm[i * g->kernel_w + j];
-                    const int64_t off = j * g->dilation_w - g->pad_left;
-                    // ow*sw + off in [0, in_w)  <=>  ow in [lo, hi)
-                    int64_t lo = off >= 0 ? 0 : (-off + g->stride_w - 1) / g->stride_w;
-                    int64_t hi = g->in_w - off <= 0 ? 0 : (g->in_w - off + g->stride_w - 1) / g->stride_w;
-                    if (hi > g->out_w) hi = g->out_w;
-                    const float *src = xrow + off;
+                    const float *src = xrow + j * g->dilation_w - g->pad_left;
                     if (g->stride_w == 1) {
-                        for (int64_t ow = lo; ow < hi; ow++) yrow[ow] += wv * src[ow];
+                        for (int64_t ow = lo[j]; ow < hi[j]; ow++) yrow[ow] += wv * src[ow];
                     } else {
-                        for (int64_t ow = lo; ow < hi; ow++) yrow[ow] += wv * src[ow * g->stride_w];
+                        for (int64_t ow = lo[j]; ow < hi[j]; ow++) yrow[ow] += wv * src[ow * g->stride_w];
                     }
                 }
             }
