@@ -75,4 +75,16 @@ int onyx_depthwise3x3_avx2(const float *x, const float *w, const float *bias, fl
                            int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
                            int act, float alpha, float beta);
 
+/// Winograd F(4x4,3x3) weight transform: u[xi][m][c] = (G w[m][c] G^T)[xi], 36*M*C floats.
+void onyx_winograd43_weights(const float *w, int64_t out_channels, int64_t in_channels, float *u);
+
+/// Input transform of one image: v[xi][c][t] = (B^T d_t B)[xi] for each 6x6 tile d_t
+/// starting at (4*ty - pad_top, 4*tx - pad_left), zero outside the image.
+void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t channels,
+                           int64_t tiles_h, int64_t tiles_w, float *v);
+
+/// Output transform of one image: y[m] tile t = A^T mm[.][m][t] A, clipped to the output.
+void onyx_winograd43_output(const float *mm, int64_t out_channels, const onyx_conv_geometry *g,
+                            int64_t tiles_h, int64_t tiles_w, float *y);
+
 #endif

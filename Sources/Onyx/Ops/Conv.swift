@@ -5,7 +5,7 @@ import COnyxKernels
 /// straight through sgemm, the rest go through im2col + sgemm. Bias, a fused residual
 /// add and a fused activation are applied in one pass over the output.
 enum ConvOp {
-    enum Algorithm: String { case depthwise, pointwise = "1x1-sgemm", im2col = "im2col+sgemm" }
+    enum Algorithm: String { case depthwise, pointwise = "1x1-sgemm", im2col = "im2col+sgemm", winograd = "winograd43" }
 
     static func make(_ ctx: OpContext) throws -> Kernel {
         let window = try WindowAttributes(ctx, kernelRequired: false)
@@ -14,10 +14,14 @@ enum ConvOp {
         guard ctx.node.inputs.count >= 2 else { throw ctx.invalid("inputs", "Conv needs X and W") }
         let epilogue = try Epilogue(ctx)
         let hasResidual = try ctx.int(FusedAttributes.residual, default: 0) != 0
-        // With constant weights the algorithm (and so the profile label) is known at load.
-        let label = ctx.constants[ctx.node.inputs[1]].map { w in
-            algorithm(weights: w.shape, group: group, window: window).rawValue
-        } ?? "conv"
+        // With constant weights the algorithm (and so the profile label) is known at load,
+        // and Winograd weights are transformed once here.
+        let constW = ctx.constants[ctx.node.inputs[1]].flatMap { $0.elementType == .float32 ? $0 : nil }
+        var label = constW.map { algorithm(weights: $0.shape, group: group, window: window).rawValue } ?? "conv"
+        let winograd = constW.flatMap { w in
+            WinogradConv.applies(weights: w.shape, group: group, window: window) ? WinogradConv.Weights(w) : nil
+        }
+        if winograd != nil { label = Algorithm.winograd.rawValue + "|" + label }
         return Kernel(label: label + epilogue.labelSuffix(residual: hasResidual)) { inputs in
             let x = try inputs.required(0, "X"), w = try inputs.required(1, "W")
             try x.requireFloat("X"); try w.requireFloat("W")
@@ -28,8 +32,9 @@ enum ConvOp {
                 lateResidual = r // not the output's shape: add with broadcasting after the conv
                 residual = nil
             }
+            let useWinograd = winograd != nil && WinogradConv.worthIt(problem)
             var y = run(problem, x: x, w: w, bias: inputs.optional(2), residual: residual,
-                        epilogue: lateResidual == nil ? epilogue : .none)
+                        epilogue: lateResidual == nil ? epilogue : .none, winograd: useWinograd ? winograd : nil)
             if let r = lateResidual {
                 y = try ElementwiseOps.apply(.add, y, r)
                 if epilogue.act != ONYX_ACT_NONE { y = UnaryOps.activation(y, epilogue.act, epilogue.alpha, epilogue.beta) }
@@ -46,7 +51,8 @@ enum ConvOp {
         return kernelSize == 1 && unitStrides && noPads ? .pointwise : .im2col
     }
 
-    static func run(_ p: ConvProblem, x: Tensor, w: Tensor, bias: Tensor?, residual: Tensor?, epilogue: Epilogue) -> Tensor {
+    static func run(_ p: ConvProblem, x: Tensor, w: Tensor, bias: Tensor?, residual: Tensor?, epilogue: Epilogue,
+                    winograd: WinogradConv.Weights? = nil) -> Tensor {
         let px = x.pointer(as: Float.self), pw = w.pointer(as: Float.self)
         let pb = bias.map { UnsafePointer($0.pointer(as: Float.self)) }
         return Tensor.makeFloat(p.outputShape) { py, _ in
@@ -65,7 +71,11 @@ enum ConvOp {
                 }
                 return
             }
-            Im2colConv.run(p, px: px, pw: pw, py: py)
+            if let winograd {
+                WinogradConv.run(p, weights: winograd, px: px, py: py)
+            } else {
+                Im2colConv.run(p, px: px, pw: pw, py: py)
+            }
             if pb != nil || residual != nil || epilogue.act != ONYX_ACT_NONE {
                 for img in 0..<p.n {
                     let off = img * p.m * p.outPlane

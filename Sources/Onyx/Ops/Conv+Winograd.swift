@@ -1,0 +1,51 @@
+import COnyxKernels
+
+/// Winograd F(4x4,3x3) for 3x3 stride-1 convs: weights transformed once at load, then per
+/// image an input transform, 36 sgemm calls (one per tile element) and an output transform.
+enum WinogradConv {
+    /// Transformed weights, u[xi][m][c], shared by every run of the node.
+    final class Weights: @unchecked Sendable {
+        let u: UnsafeMutablePointer<Float>
+        let outChannels: Int, inChannels: Int
+
+        init(_ w: Tensor) {
+            outChannels = w.shape[0]; inChannels = w.shape[1]
+            u = .allocate(capacity: 36 * outChannels * inChannels)
+            onyx_winograd43_weights(w.pointer(as: Float.self), Int64(outChannels), Int64(inChannels), u)
+        }
+
+        deinit { u.deallocate() }
+    }
+
+    /// True for the convs this path computes: 3x3 kernels, unit strides and dilations, one group.
+    static func applies(weights: [Int], group: Int, window: WindowAttributes) -> Bool {
+        weights.count == 4 && weights[2] == 3 && weights[3] == 3 && group == 1
+            && (window.strides ?? [1, 1]) == [1, 1] && (window.dilations ?? [1, 1]) == [1, 1]
+    }
+
+    /// Cost rule: the transforms only pay off with enough tiles and channels to feed sgemm.
+    static func worthIt(_ p: ConvProblem) -> Bool {
+        let tiles = ((Int(p.geometry.out_h) + 3) / 4) * ((Int(p.geometry.out_w) + 3) / 4)
+        return tiles >= minTiles && p.c >= 8 && p.m >= 8
+    }
+
+    static let minTiles = 16
+
+    static func run(_ p: ConvProblem, weights: Weights, px: UnsafePointer<Float>, py: UnsafeMutablePointer<Float>) {
+        var g = p.geometry
+        let tilesH = (Int(g.out_h) + 3) / 4, tilesW = (Int(g.out_w) + 3) / 4, tiles = tilesH * tilesW
+        let v = UnsafeMutablePointer<Float>.allocate(capacity: 36 * p.c * tiles)
+        let mm = UnsafeMutablePointer<Float>.allocate(capacity: 36 * p.m * tiles)
+        defer { v.deallocate(); mm.deallocate() }
+        for img in 0..<p.n {
+            onyx_winograd43_input(px + img * p.c * p.inPlane, &g, Int64(p.c), Int64(tilesH), Int64(tilesW), v)
+            for xi in 0..<36 {
+                // mm[xi] (M x T) = u[xi] (M x C) * v[xi] (C x T)
+                Sgemm.run(transA: false, transB: false, m: p.m, n: tiles, k: p.c, alpha: 1,
+                          a: weights.u + xi * p.m * p.c, lda: p.c, b: v + xi * p.c * tiles, ldb: tiles,
+                          beta: 0, c: mm + xi * p.m * tiles, ldc: tiles)
+            }
+            onyx_winograd43_output(mm, Int64(p.m), &g, Int64(tilesH), Int64(tilesW), py + img * p.m * p.outPlane)
+        }
+    }
+}
