@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CONFORMANCE_DIR := Tests/Conformance/generated
 
-.PHONY: setup apt venv build run test conformance models models-full clean
+.PHONY: setup apt venv build run test conformance models models-full bench-compare clean
 
 ## setup: install missing apt packages and the pinned Python venv for reference data
 setup: apt venv
@@ -57,6 +57,13 @@ models: venv
 models-full: venv
 	@if [ -f Models/full/.stamp ] && [ Models/full/.stamp -nt Models/generate.py ]; then echo "Models/full is up to date"; \
 	else $(PY) Models/generate.py --full && touch Models/full/.stamp; fi
+
+## bench-compare: Onyx vs onnxruntime latency on the same inputs; writes Benchmarks/results/
+##   (comparison.md, results.json, comparison.svg, op_breakdown.svg). Pass options with
+##   COMPARE_ARGS, e.g. make bench-compare COMPARE_ARGS="--quick --models lenet5,mlp_fraud"
+bench-compare: venv models-full
+	swift build -c release --product onyx-bench
+	$(PY) Benchmarks/compare.py $(COMPARE_ARGS)
 
 clean:
 	rm -rf .build $(CONFORMANCE_DIR)

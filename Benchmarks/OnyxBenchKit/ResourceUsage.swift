@@ -1,23 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// Process resource figures.
 public enum ResourceUsage {
-    /// Peak resident set size of this process, in megabytes.
+    /// Peak resident set size of this process, in megabytes: `VmHWM` from
+    /// /proc/self/status. (getrusage's ru_maxrss would include the peak of a parent that
+    /// exec'd us, which misreports small models started from a big process.)
     public static func peakRSSMegabytes() -> Double {
-        var usage = rusage()
-        #if canImport(Glibc)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        #if canImport(Darwin)
-        return Double(usage.ru_maxrss) / 1_048_576
-        #else
-        return Double(usage.ru_maxrss) / 1024 // kilobytes on Linux
-        #endif
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
     }
 }
