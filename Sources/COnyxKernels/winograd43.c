@@ -53,9 +53,9 @@ void onyx_winograd43_weights(const float *w, int64_t out_channels, int64_t in_ch
 
 ONYX_MULTIVERSION
 void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t channels,
-                           int64_t tiles_h, int64_t tiles_w, float *v) {
+                           int64_t c_begin, int64_t c_end, int64_t tiles_h, int64_t tiles_w, float *v) {
     const int64_t tiles = tiles_h * tiles_w;
-    for (int64_t c = 0; c < channels; c++) {
+    for (int64_t c = c_begin; c < c_end; c++) {
         const float *xc = x + c * g->in_h * g->in_w;
         for (int64_t ty = 0; ty < tiles_h; ty++) {
             for (int64_t tx = 0; tx < tiles_w; tx++) {
@@ -81,10 +81,10 @@ void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t 
 }
 
 ONYX_MULTIVERSION
-void onyx_winograd43_output(const float *mm, int64_t out_channels, const onyx_conv_geometry *g,
-                            int64_t tiles_h, int64_t tiles_w, float *y) {
+void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_begin, int64_t m_end,
+                            const onyx_conv_geometry *g, int64_t tiles_h, int64_t tiles_w, float *y) {
     const int64_t tiles = tiles_h * tiles_w;
-    for (int64_t m = 0; m < out_channels; m++) {
+    for (int64_t m = m_begin; m < m_end; m++) {
         float *ym = y + m * g->out_h * g->out_w;
         for (int64_t ty = 0; ty < tiles_h; ty++) {
             for (int64_t tx = 0; tx < tiles_w; tx++) {

@@ -80,11 +80,13 @@ void onyx_winograd43_weights(const float *w, int64_t out_channels, int64_t in_ch
 
 /// Input transform of one image: v[xi][c][t] = (B^T d_t B)[xi] for each 6x6 tile d_t
 /// starting at (4*ty - pad_top, 4*tx - pad_left), zero outside the image.
+/// Channels [c_begin, c_end) only, so threads can split the work.
 void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t channels,
-                           int64_t tiles_h, int64_t tiles_w, float *v);
+                           int64_t c_begin, int64_t c_end, int64_t tiles_h, int64_t tiles_w, float *v);
 
 /// Output transform of one image: y[m] tile t = A^T mm[.][m][t] A, clipped to the output.
-void onyx_winograd43_output(const float *mm, int64_t out_channels, const onyx_conv_geometry *g,
-                            int64_t tiles_h, int64_t tiles_w, float *y);
+/// Output channels [m_begin, m_end) only.
+void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_begin, int64_t m_end,
+                            const onyx_conv_geometry *g, int64_t tiles_h, int64_t tiles_w, float *y);
 
 #endif

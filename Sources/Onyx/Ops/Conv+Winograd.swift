@@ -31,21 +31,32 @@ enum WinogradConv {
 
     static let minTiles = 16
 
-    static func run(_ p: ConvProblem, weights: Weights, px: UnsafePointer<Float>, py: UnsafeMutablePointer<Float>) {
+    static func run(_ p: ConvProblem, weights: Weights, px: UnsafePointer<Float>, py: UnsafeMutablePointer<Float>,
+                    threads: Int) {
         var g = p.geometry
         let tilesH = (Int(g.out_h) + 3) / 4, tilesW = (Int(g.out_w) + 3) / 4, tiles = tilesH * tilesW
         let v = UnsafeMutablePointer<Float>.allocate(capacity: 36 * p.c * tiles)
         let mm = UnsafeMutablePointer<Float>.allocate(capacity: 36 * p.m * tiles)
         defer { v.deallocate(); mm.deallocate() }
         for img in 0..<p.n {
-            onyx_winograd43_input(px + img * p.c * p.inPlane, &g, Int64(p.c), Int64(tilesH), Int64(tilesW), v)
+            let x = px + img * p.c * p.inPlane, y = py + img * p.m * p.outPlane
+            withUnsafePointer(to: &g) { gp in
+                Parallel.forEachChunk(p.c, threads: threads, minimumPerChunk: 4) { r in
+                    onyx_winograd43_input(x, gp, Int64(p.c), Int64(r.lowerBound), Int64(r.upperBound), Int64(tilesH), Int64(tilesW), v)
+                }
+            }
             for xi in 0..<36 {
                 // mm[xi] (M x T) = u[xi] (M x C) * v[xi] (C x T)
                 Sgemm.run(transA: false, transB: false, m: p.m, n: tiles, k: p.c, alpha: 1,
                           a: weights.u + xi * p.m * p.c, lda: p.c, b: v + xi * p.c * tiles, ldb: tiles,
                           beta: 0, c: mm + xi * p.m * tiles, ldc: tiles)
             }
-            onyx_winograd43_output(mm, Int64(p.m), &g, Int64(tilesH), Int64(tilesW), py + img * p.m * p.outPlane)
+            withUnsafePointer(to: &g) { gp in
+                Parallel.forEachChunk(p.m, threads: threads, minimumPerChunk: 4) { r in
+                    onyx_winograd43_output(mm, Int64(p.m), Int64(r.lowerBound), Int64(r.upperBound), gp,
+                                           Int64(tilesH), Int64(tilesW), y)
+                }
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ enum ConvOp {
         guard ctx.node.inputs.count >= 2 else { throw ctx.invalid("inputs", "Conv needs X and W") }
         let epilogue = try Epilogue(ctx)
         let hasResidual = try ctx.int(FusedAttributes.residual, default: 0) != 0
+        let threads = ctx.threads
         // With constant weights the algorithm (and so the profile label) is known at load,
         // and Winograd weights are transformed once here.
         let constW = ctx.constants[ctx.node.inputs[1]].flatMap { $0.elementType == .float32 ? $0 : nil }
@@ -34,7 +35,8 @@ enum ConvOp {
             }
             let useWinograd = winograd != nil && WinogradConv.worthIt(problem)
             var y = run(problem, x: x, w: w, bias: inputs.optional(2), residual: residual,
-                        epilogue: lateResidual == nil ? epilogue : .none, winograd: useWinograd ? winograd : nil)
+                        epilogue: lateResidual == nil ? epilogue : .none, winograd: useWinograd ? winograd : nil,
+                        threads: threads)
             if let r = lateResidual {
                 y = try ElementwiseOps.apply(.add, y, r)
                 if epilogue.act != ONYX_ACT_NONE { y = UnaryOps.activation(y, epilogue.act, epilogue.alpha, epilogue.beta) }
@@ -52,17 +54,23 @@ enum ConvOp {
     }
 
     static func run(_ p: ConvProblem, x: Tensor, w: Tensor, bias: Tensor?, residual: Tensor?, epilogue: Epilogue,
-                    winograd: WinogradConv.Weights? = nil) -> Tensor {
+                    winograd: WinogradConv.Weights? = nil, threads: Int = 1) -> Tensor {
         let px = x.pointer(as: Float.self), pw = w.pointer(as: Float.self)
         let pb = bias.map { UnsafePointer($0.pointer(as: Float.self)) }
         return Tensor.makeFloat(p.outputShape) { py, _ in
             if p.isDepthwise {
-                var g = p.geometry
+                let g = p.geometry, mult = p.m / p.c
                 for img in 0..<p.n {
                     let xOff = img * p.c * p.inPlane, yOff = img * p.m * p.outPlane
                     let fuseAct = residual == nil ? epilogue : .none
-                    onyx_depthwise_conv2d_f32(px + xOff, pw, pb, py + yOff, Int64(p.m), Int64(p.m / p.c), &g,
-                                              Int32(fuseAct.act.rawValue), fuseAct.alpha, fuseAct.beta)
+                    // Input channels (with their `mult` outputs each) split over the threads.
+                    Parallel.forEachChunk(p.c, threads: threads, minimumPerChunk: 8) { r in
+                        var part = g
+                        let m0 = r.lowerBound * mult
+                        onyx_depthwise_conv2d_f32(px + xOff + r.lowerBound * p.inPlane, pw + m0 * Int(g.kernel_h * g.kernel_w),
+                                                  pb.map { $0 + m0 }, py + yOff + m0 * p.outPlane, Int64(r.count * mult),
+                                                  Int64(mult), &part, Int32(fuseAct.act.rawValue), fuseAct.alpha, fuseAct.beta)
+                    }
                     if let r = residual {
                         onyx_channel_epilogue_f32(py + yOff, nil, nil, UnsafePointer(r.pointer(as: Float.self) + yOff),
                                                   Int64(p.m), Int64(p.outPlane), Int32(epilogue.act.rawValue),
@@ -72,16 +80,20 @@ enum ConvOp {
                 return
             }
             if let winograd {
-                WinogradConv.run(p, weights: winograd, px: px, py: py)
+                WinogradConv.run(p, weights: winograd, px: px, py: py, threads: threads)
             } else {
-                Im2colConv.run(p, px: px, pw: pw, py: py)
+                Im2colConv.run(p, px: px, pw: pw, py: py, threads: threads)
             }
             if pb != nil || residual != nil || epilogue.act != ONYX_ACT_NONE {
+                let pr = residual.map { UnsafePointer($0.pointer(as: Float.self)) }
                 for img in 0..<p.n {
                     let off = img * p.m * p.outPlane
-                    onyx_channel_epilogue_f32(py + off, nil, pb, residual.map { UnsafePointer($0.pointer(as: Float.self) + off) },
-                                              Int64(p.m), Int64(p.outPlane), Int32(epilogue.act.rawValue),
-                                              epilogue.alpha, epilogue.beta)
+                    Parallel.forEachChunk(p.m, threads: threads, minimumPerChunk: 8) { r in
+                        let o = off + r.lowerBound * p.outPlane
+                        onyx_channel_epilogue_f32(py + o, nil, pb.map { $0 + r.lowerBound }, pr.map { $0 + o },
+                                                  Int64(r.count), Int64(p.outPlane), Int32(epilogue.act.rawValue),
+                                                  epilogue.alpha, epilogue.beta)
+                    }
                 }
             }
         }

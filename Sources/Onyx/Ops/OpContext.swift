@@ -15,6 +15,8 @@ struct OpContext {
     let opset: Int
     /// Initializers, so a factory can pre-process constant inputs (e.g. weights).
     let constants: [String: Tensor]
+    /// Threads the kernel may use for its own loops.
+    var threads: Int = 1
 
     var location: NodeLocation {
         NodeLocation(name: node.name, opType: node.opType, index: node.index, opset: opset)

@@ -15,6 +15,7 @@ enum PoolingOps {
             }
             let wantIndices = kind == .max && ctx.wantsOutput(1)
             let kernel = window.kernel!
+            let threads = ctx.threads
             return Kernel(label: kind == .max ? "maxpool" : "avgpool") { inputs in
                 let x = try inputs.required(0, "X")
                 try x.requireFloat("X")
@@ -23,7 +24,8 @@ enum PoolingOps {
                 }
                 let geo = try window.geometry(spatial: Array(x.shape[2...]), kernelShape: kernel, ceilMode: ceilMode)
                 let (y, indices) = kernel.count <= 2
-                    ? pool2D(x, geo, kind: kind, includePad: includePad, indices: wantIndices, columnMajor: storageOrder == 1)
+                    ? pool2D(x, geo, kind: kind, includePad: includePad, indices: wantIndices, columnMajor: storageOrder == 1,
+                             threads: threads)
                     : pool(x, geo, kind: kind, includePad: includePad, indices: wantIndices, columnMajor: storageOrder == 1)
                 return wantIndices ? [y, indices] : [y]
             }
@@ -32,7 +34,7 @@ enum PoolingOps {
 
     /// 1-D and 2-D pooling through the C kernels (1-D runs as height 1).
     static func pool2D(_ x: Tensor, _ geo: WindowGeometry, kind: Kind, includePad: Bool,
-                       indices wantIndices: Bool, columnMajor: Bool) -> (Tensor, Tensor?) {
+                       indices wantIndices: Bool, columnMajor: Bool, threads: Int = 1) -> (Tensor, Tensor?) {
         let twoD = geo.kernel.count == 2
         let r = geo.kernel.count
         var g = onyx_conv_geometry()
@@ -48,8 +50,13 @@ enum PoolingOps {
         let px = x.pointer(as: Float.self)
         var indexTensor: Tensor?
         let y = Tensor.makeFloat(outShape) { py, _ in
+            let inPlane = Int(g.in_h * g.in_w), outPlane = Int(g.out_h * g.out_w)
             if kind == .average {
-                withUnsafePointer(to: g) { onyx_avgpool2d_f32(px, py, Int64(planes), $0, includePad ? 1 : 0) }
+                Parallel.forEachChunk(planes, threads: threads, minimumPerChunk: 4) { r in
+                    withUnsafePointer(to: g) {
+                        onyx_avgpool2d_f32(px + r.lowerBound * inPlane, py + r.lowerBound * outPlane, Int64(r.count), $0, includePad ? 1 : 0)
+                    }
+                }
             } else if wantIndices {
                 indexTensor = Tensor.makeRaw(outShape, .int64) { raw in
                     let idx = raw.assumingMemoryBound(to: Int64.self)
@@ -65,7 +72,11 @@ enum PoolingOps {
                     }
                 }
             } else {
-                withUnsafePointer(to: g) { onyx_maxpool2d_f32(px, py, nil, Int64(planes), $0) }
+                Parallel.forEachChunk(planes, threads: threads, minimumPerChunk: 4) { r in
+                    withUnsafePointer(to: g) {
+                        onyx_maxpool2d_f32(px + r.lowerBound * inPlane, py + r.lowerBound * outPlane, nil, Int64(r.count), $0)
+                    }
+                }
             }
         }
         return (y, indexTensor)

@@ -16,7 +16,7 @@ struct ExecutionPlan: Sendable {
     let constants: [(Int, Tensor)]
     let outputIDs: [(String, Int)]
 
-    init(graph: Graph) throws {
+    init(graph: Graph, threads: Int = 1) throws {
         var ids: [String: Int] = [:]
         func id(_ name: String) -> Int {
             if let i = ids[name] { return i }
@@ -30,7 +30,7 @@ struct ExecutionPlan: Sendable {
             guard let factory = OpRegistry.factories[node.opType] else {
                 throw OnyxError.unsupportedOperators([NodeLocation(name: node.name, opType: node.opType, index: node.index, opset: graph.opset)])
             }
-            let ctx = OpContext(node: node, opset: graph.opset, constants: graph.initializers)
+            let ctx = OpContext(node: node, opset: graph.opset, constants: graph.initializers, threads: threads)
             let kernel = try factory(ctx)
             compiled.append((kernel, ctx.location,
                              node.inputs.map { $0.isEmpty ? nil : id($0) },

@@ -42,7 +42,7 @@ public final class InferenceSession: @unchecked Sendable {
         let t0 = DispatchTime.now().uptimeNanoseconds
         graph = options.optimize ? try GraphOptimizer.optimize(model.graph) : model.graph
         let t1 = DispatchTime.now().uptimeNanoseconds
-        plan = try ExecutionPlan(graph: graph)
+        plan = try ExecutionPlan(graph: graph, threads: options.threads)
         let t2 = DispatchTime.now().uptimeNanoseconds
         preparationMilliseconds = (Double(t1 - t0) / 1e6, Double(t2 - t1) / 1e6)
     }
