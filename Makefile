@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CONFORMANCE_DIR := Tests/Conformance/generated
 
-.PHONY: setup apt venv build run test conformance models models-full bench-compare clean
+.PHONY: setup apt venv build run test conformance edge-cases models models-full bench-compare clean
 
 ## setup: install missing apt packages and the pinned Python venv for reference data
 setup: apt venv
@@ -39,14 +39,19 @@ conformance: venv
 	$(PY) Tests/Conformance/export_node_tests.py --allowlist Tests/Conformance/allowlist.txt --out $(CONFORMANCE_DIR) \
 	  --ops Tests/Conformance/ops.txt --excluded Tests/Conformance/excluded.txt
 
+## edge-cases: write the attribute edge-case corpus (goldens from onnxruntime)
+edge-cases: venv
+	$(PY) Tests/EdgeCases/generate_edge_cases.py --out Tests/EdgeCases/generated
+
 ## test: everything CI checks
-test: setup conformance models-full
+test: setup conformance edge-cases models-full
 	swift build
 	swift test 2>&1 | tee .build/test.log; test $${PIPESTATUS[0]} -eq 0
 	Tests/cli_test.sh .build/debug/onyx
 	@echo "== summary =="
 	@echo "golden models checked: $$(grep -c '^golden: ' .build/test.log) (each at batch 1 and batch > 1)"
 	@grep -E '^conformance: ran' .build/test.log | tail -1
+	@grep -E '^edge cases: ran' .build/test.log | tail -1
 	@grep -E 'Test run with' .build/test.log | tail -1
 
 ## models: regenerate the committed small models and their golden data
@@ -66,4 +71,4 @@ bench-compare: venv models-full
 	$(PY) Benchmarks/compare.py $(COMPARE_ARGS)
 
 clean:
-	rm -rf .build $(CONFORMANCE_DIR)
+	rm -rf .build $(CONFORMANCE_DIR) Tests/EdgeCases/generated

@@ -52,12 +52,18 @@ enum GemmOp {
     static func matmul(_ ctx: OpContext) throws -> Kernel {
         Kernel(label: "sgemm") { inputs in
             let a = try inputs.required(0, "A"), b = try inputs.required(1, "B")
-            try a.requireFloat("A"); try b.requireFloat("B")
+            guard a.elementType == b.elementType else {
+                throw KernelError("A is \(a.elementType) but B is \(b.elementType)")
+            }
+            if a.elementType != .float32 {
+                return [try withArithmeticType(a.elementType, "MatMul") { try integerMatmul(a, b, $0) }]
+            }
             return [try matmul(a, b)]
         }
     }
 
-    static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    /// Shapes of a numpy matmul: (batch, m, k, n, output shape, A batch dims, B batch dims).
+    static func matmulShapes(_ a: Tensor, _ b: Tensor) throws -> (batch: [Int], m: Int, k: Int, n: Int, out: [Int], aBatch: [Int], bBatch: [Int]) {
         guard a.rank >= 1, b.rank >= 1 else { throw KernelError("MatMul operands must be at least 1-D, got \(a.shape) and \(b.shape)") }
         let aShape = a.rank == 1 ? [1, a.shape[0]] : a.shape
         let bShape = b.rank == 1 ? [b.shape[0], 1] : b.shape
@@ -66,9 +72,36 @@ enum GemmOp {
         guard k == kb else { throw KernelError("MatMul inner dimensions differ: \(a.shape) x \(b.shape)") }
         let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
         let batch = try Broadcast.shape(aBatch, bBatch)
-        var outShape = batch
-        if a.rank > 1 { outShape.append(m) }
-        if b.rank > 1 { outShape.append(n) }
+        var out = batch
+        if a.rank > 1 { out.append(m) }
+        if b.rank > 1 { out.append(n) }
+        return (batch, m, k, n, out, aBatch, bBatch)
+    }
+
+    /// MatMul on integer (or float64) tensors with wrapping arithmetic, by plain loops.
+    static func integerMatmul<T: ArithmeticScalar>(_ a: Tensor, _ b: Tensor, _ t: T.Type) throws -> Tensor {
+        let s = try matmulShapes(a, b)
+        let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self)
+        let sa = Broadcast.strides(of: s.aBatch, in: s.batch), sb = Broadcast.strides(of: s.bBatch, in: s.batch)
+        return Tensor.makeRaw(s.out, a.elementType) { raw in
+            let py = raw.assumingMemoryBound(to: T.self)
+            for bi in 0..<s.batch.reduce(1, *) {
+                var rem = bi, oa = 0, ob = 0
+                for d in stride(from: s.batch.count - 1, through: 0, by: -1) {
+                    let i = rem % s.batch[d]; rem /= s.batch[d]
+                    oa += i * sa[d]; ob += i * sb[d]
+                }
+                for i in 0..<s.m { for j in 0..<s.n {
+                    var acc = T(clamping: 0)
+                    for l in 0..<s.k { acc = T.add(acc, T.mul(pa[(oa * s.m + i) * s.k + l], pb[(ob * s.k + l) * s.n + j])) }
+                    py[(bi * s.m + i) * s.n + j] = acc
+                } }
+            }
+        }
+    }
+
+    static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let (batch, m, k, n, outShape, aBatch, bBatch) = try matmulShapes(a, b)
         let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self)
         return Tensor.makeFloat(outShape) { py, _ in
             let batchCount = batch.reduce(1, *)

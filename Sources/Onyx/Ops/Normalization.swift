@@ -6,9 +6,8 @@ enum NormalizationOps {
     // y = scale[c] * (x - mean[c]) / sqrt(var[c] + epsilon) + bias[c]
     static func batchNorm(_ ctx: OpContext) throws -> Kernel {
         let epsilon = try ctx.float("epsilon", default: 1e-5)
-        if ctx.opset < 9, try ctx.int("spatial", default: 1) != 1 {
-            throw ctx.invalid("spatial", "spatial=0 (per-activation statistics) is not supported")
-        }
+        // Before opset 9, spatial=0 gives every activation (c, d1, ...) its own statistics.
+        let perActivation = try ctx.opset < 9 && ctx.int("spatial", default: 1) == 0
         if ctx.opset >= 14, try ctx.int("training_mode", default: 0) != 0 {
             throw ctx.invalid("training_mode", "training mode is not supported (inference only)")
         }
@@ -20,17 +19,18 @@ enum NormalizationOps {
             let params = try (1...4).map { try inputs.required($0, ["scale", "B", "mean", "var"][$0 - 1]) }
             try x.requireFloat("X")
             guard x.rank >= 2 else { throw KernelError("X must be at least 2-D, got \(x.shape)") }
-            let c = x.shape[1]
+            // Statistics per channel, or per activation (all dims after the batch) when spatial=0.
+            let c = perActivation ? x.shape[1...].reduce(1, *) : x.shape[1]
             for (i, p) in params.enumerated() {
                 try p.requireFloat(["scale", "B", "mean", "var"][i])
                 guard p.count == c else {
-                    throw KernelError("\(["scale", "B", "mean", "var"][i]) has shape \(p.shape), expected [\(c)]")
+                    throw KernelError("\(["scale", "B", "mean", "var"][i]) has shape \(p.shape), expected \(c) values")
                 }
             }
             let (scale, bias, mean, variance) = (params[0].floats, params[1].floats, params[2].floats, params[3].floats)
             let mul = (0..<c).map { scale[$0] / (variance[$0] + epsilon).squareRoot() }
             let add = (0..<c).map { bias[$0] - mean[$0] * mul[$0] }
-            let plane = x.shape[2...].reduce(1, *)
+            let plane = perActivation ? 1 : x.shape[2...].reduce(1, *)
             let px = x.pointer(as: Float.self)
             return [Tensor.makeFloat(x.shape) { py, _ in
                 for img in 0..<x.shape[0] {

@@ -7,13 +7,16 @@ enum IdentityRemoval {
         let outputs = Set(g.outputs.map(\.name))
         let uses = UseMap(g)
         var removed = Set<Int>()
-        for (i, node) in g.nodes.enumerated() {
+        for i in g.nodes.indices {
+            // Read the node from `g`: an earlier removal may have renamed its input.
+            let node = g.nodes[i]
             guard node.opType == "Identity" || node.opType == "Dropout",
                   let input = node.inputs.first, !input.isEmpty, let out = node.outputs.first, !out.isEmpty,
                   !outputs.contains(out) else { continue }
             if node.opType == "Dropout" {
-                // A mask that something reads, or a training_mode input, keeps the node.
-                if node.outputs.count > 1 && !node.outputs[1].isEmpty && !uses.readers(of: node.outputs[1]).isEmpty { continue }
+                // A mask that something reads or the graph returns, or a training_mode input, keeps the node.
+                if node.outputs.count > 1 && !node.outputs[1].isEmpty
+                    && (!uses.readers(of: node.outputs[1]).isEmpty || outputs.contains(node.outputs[1])) { continue }
                 if node.inputs.count > 2 && !node.inputs[2].isEmpty { continue }
             }
             g.renameReads(of: out, to: input)
