@@ -51,30 +51,63 @@ void onyx_winograd43_weights(const float *w, int64_t out_channels, int64_t in_ch
     }
 }
 
+// Both transforms work on a whole row of tiles at once so the inner loops run over
+// tiles (or input columns) with unit stride and vectorize: the input transform first
+// combines the six input rows for every column of the tile row, then combines columns
+// within each tile; the output transform does the same in reverse order.
+
 ONYX_MULTIVERSION
 void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t channels,
                            int64_t c_begin, int64_t c_end, int64_t tiles_h, int64_t tiles_w, float *v) {
     const int64_t tiles = tiles_h * tiles_w;
+    const int64_t width = tiles_w * 4 + 2; // input columns a tile row reads
+    float rows[6][width];
+    float col[6][width];                   // B^T applied down the six rows, per column
     for (int64_t c = c_begin; c < c_end; c++) {
         const float *xc = x + c * g->in_h * g->in_w;
         for (int64_t ty = 0; ty < tiles_h; ty++) {
-            for (int64_t tx = 0; tx < tiles_w; tx++) {
-                const int64_t h0 = ty * 4 - g->pad_top, w0 = tx * 4 - g->pad_left;
-                float d[36], tmp[36];
-                if (h0 >= 0 && w0 >= 0 && h0 + 6 <= g->in_h && w0 + 6 <= g->in_w) {
-                    for (int i = 0; i < 6; i++)
-                        for (int j = 0; j < 6; j++) d[i * 6 + j] = xc[(h0 + i) * g->in_w + w0 + j];
-                } else {
-                    for (int i = 0; i < 6; i++)
-                        for (int j = 0; j < 6; j++) {
-                            const int64_t h = h0 + i, w = w0 + j;
-                            d[i * 6 + j] = (h >= 0 && h < g->in_h && w >= 0 && w < g->in_w) ? xc[h * g->in_w + w] : 0.0f;
-                        }
+            const int64_t h0 = ty * 4 - g->pad_top, w0 = -g->pad_left;
+            for (int i = 0; i < 6; i++) {
+                const int64_t h = h0 + i;
+                float *r = rows[i];
+                if (h < 0 || h >= g->in_h) {
+                    for (int64_t w = 0; w < width; w++) r[w] = 0.0f;
+                    continue;
                 }
-                for (int j = 0; j < 6; j++) bt6(d + j, 6, tmp + j, 6);       // columns
-                for (int i = 0; i < 6; i++) bt6(tmp + i * 6, 1, d + i * 6, 1); // rows
-                const int64_t t = ty * tiles_w + tx;
-                for (int xi = 0; xi < 36; xi++) v[(xi * channels + c) * tiles + t] = d[xi];
+                const float *src = xc + h * g->in_w;
+                for (int64_t w = 0; w < width; w++) {
+                    const int64_t iw = w0 + w;
+                    r[w] = (iw >= 0 && iw < g->in_w) ? src[iw] : 0.0f;
+                }
+            }
+            for (int64_t w = 0; w < width; w++) {
+                const float d0 = rows[0][w], d1 = rows[1][w], d2 = rows[2][w], d3 = rows[3][w], d4 = rows[4][w], d5 = rows[5][w];
+                col[0][w] = 4 * d0 - 5 * d2 + d4;
+                col[1][w] = -4 * d1 - 4 * d2 + d3 + d4;
+                col[2][w] = 4 * d1 - 4 * d2 - d3 + d4;
+                col[3][w] = -2 * d1 - d2 + 2 * d3 + d4;
+                col[4][w] = 2 * d1 - d2 - 2 * d3 + d4;
+                col[5][w] = 4 * d1 - 5 * d3 + d5;
+            }
+            const int64_t t0 = ty * tiles_w;
+            for (int r = 0; r < 6; r++) {
+                const float *cr = col[r];
+                float *o0 = v + ((r * 6 + 0) * channels + c) * tiles + t0;
+                float *o1 = v + ((r * 6 + 1) * channels + c) * tiles + t0;
+                float *o2 = v + ((r * 6 + 2) * channels + c) * tiles + t0;
+                float *o3 = v + ((r * 6 + 3) * channels + c) * tiles + t0;
+                float *o4 = v + ((r * 6 + 4) * channels + c) * tiles + t0;
+                float *o5 = v + ((r * 6 + 5) * channels + c) * tiles + t0;
+                for (int64_t k = 0; k < tiles_w; k++) {
+                    const float *d = cr + 4 * k;
+                    const float d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3], d4 = d[4], d5 = d[5];
+                    o0[k] = 4 * d0 - 5 * d2 + d4;
+                    o1[k] = -4 * d1 - 4 * d2 + d3 + d4;
+                    o2[k] = 4 * d1 - 4 * d2 - d3 + d4;
+                    o3[k] = -2 * d1 - d2 + 2 * d3 + d4;
+                    o4[k] = 2 * d1 - d2 - 2 * d3 + d4;
+                    o5[k] = 4 * d1 - 5 * d3 + d5;
+                }
             }
         }
     }
@@ -84,20 +117,48 @@ ONYX_MULTIVERSION
 void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_begin, int64_t m_end,
                             const onyx_conv_geometry *g, int64_t tiles_h, int64_t tiles_w, float *y) {
     const int64_t tiles = tiles_h * tiles_w;
+    float s[4][6][tiles_w];   // A^T applied over the tile element rows
+    float out[4][4][tiles_w];
     for (int64_t m = m_begin; m < m_end; m++) {
         float *ym = y + m * g->out_h * g->out_w;
         for (int64_t ty = 0; ty < tiles_h; ty++) {
-            for (int64_t tx = 0; tx < tiles_w; tx++) {
-                const int64_t t = ty * tiles_w + tx;
-                float full[36], tmp[24], out[16];
-                for (int xi = 0; xi < 36; xi++) full[xi] = mm[(xi * out_channels + m) * tiles + t];
-                for (int j = 0; j < 6; j++) at6(full + j, 6, tmp + j, 6);    // columns: tmp[4][6]
-                for (int i = 0; i < 4; i++) at6(tmp + i * 6, 1, out + i * 4, 1); // rows: out[4][4]
-                const int64_t oh0 = ty * 4, ow0 = tx * 4;
-                const int rows = (int)(g->out_h - oh0 < 4 ? g->out_h - oh0 : 4);
-                const int cols = (int)(g->out_w - ow0 < 4 ? g->out_w - ow0 : 4);
-                for (int i = 0; i < rows; i++)
-                    for (int j = 0; j < cols; j++) ym[(oh0 + i) * g->out_w + ow0 + j] = out[i * 4 + j];
+            const int64_t t0 = ty * tiles_w;
+            for (int j = 0; j < 6; j++) {
+                const float *r0 = mm + ((0 * 6 + j) * out_channels + m) * tiles + t0;
+                const float *r1 = mm + ((1 * 6 + j) * out_channels + m) * tiles + t0;
+                const float *r2 = mm + ((2 * 6 + j) * out_channels + m) * tiles + t0;
+                const float *r3 = mm + ((3 * 6 + j) * out_channels + m) * tiles + t0;
+                const float *r4 = mm + ((4 * 6 + j) * out_channels + m) * tiles + t0;
+                const float *r5 = mm + ((5 * 6 + j) * out_channels + m) * tiles + t0;
+                for (int64_t k = 0; k < tiles_w; k++) {
+                    const float m0 = r0[k], m1 = r1[k], m2 = r2[k], m3 = r3[k], m4 = r4[k], m5 = r5[k];
+                    s[0][j][k] = m0 + m1 + m2 + m3 + m4;
+                    s[1][j][k] = m1 - m2 + 2 * m3 - 2 * m4;
+                    s[2][j][k] = m1 + m2 + 4 * m3 + 4 * m4;
+                    s[3][j][k] = m1 - m2 + 8 * m3 - 8 * m4 + m5;
+                }
+            }
+            for (int o = 0; o < 4; o++) {
+                for (int64_t k = 0; k < tiles_w; k++) {
+                    const float m0 = s[o][0][k], m1 = s[o][1][k], m2 = s[o][2][k], m3 = s[o][3][k], m4 = s[o][4][k], m5 = s[o][5][k];
+                    out[o][0][k] = m0 + m1 + m2 + m3 + m4;
+                    out[o][1][k] = m1 - m2 + 2 * m3 - 2 * m4;
+                    out[o][2][k] = m1 + m2 + 4 * m3 + 4 * m4;
+                    out[o][3][k] = m1 - m2 + 8 * m3 - 8 * m4 + m5;
+                }
+            }
+            const int64_t oh0 = ty * 4;
+            const int rows_left = (int)(g->out_h - oh0 < 4 ? g->out_h - oh0 : 4);
+            for (int o = 0; o < rows_left; o++) {
+                float *yr = ym + (oh0 + o) * g->out_w;
+                const int64_t full = g->out_w / 4; // tiles whose four columns all exist
+                for (int64_t k = 0; k < full; k++) {
+                    yr[4 * k] = out[o][0][k];
+                    yr[4 * k + 1] = out[o][1][k];
+                    yr[4 * k + 2] = out[o][2][k];
+                    yr[4 * k + 3] = out[o][3][k];
+                }
+                for (int64_t w = full * 4; w < g->out_w; w++) yr[w] = out[o][w - full * 4][full];
             }
         }
     }

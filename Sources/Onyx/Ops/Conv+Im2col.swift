@@ -27,7 +27,7 @@ enum Im2colConv {
                 }
                 Sgemm.run(transA: false, transB: false, m: mg, n: p.outPlane, k: p.kSize, alpha: 1,
                           a: pw + gi * mg * p.kSize, lda: p.kSize, b: src, ldb: p.outPlane,
-                          beta: 0, c: yg, ldc: p.outPlane)
+                          beta: 0, c: yg, ldc: p.outPlane, threads: threads)
             }
         }
     }

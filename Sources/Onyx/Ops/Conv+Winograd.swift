@@ -26,7 +26,8 @@ enum WinogradConv {
     /// Cost rule: the transforms only pay off with enough tiles and channels to feed sgemm.
     static func worthIt(_ p: ConvProblem) -> Bool {
         let tiles = ((Int(p.geometry.out_h) + 3) / 4) * ((Int(p.geometry.out_w) + 3) / 4)
-        return tiles >= minTiles && p.c >= 8 && p.m >= 8
+        // Row buffers live on the stack, so very wide images stay on im2col.
+        return tiles >= minTiles && p.c >= 8 && p.m >= 8 && p.geometry.out_w <= 2048
     }
 
     static let minTiles = 16
@@ -45,11 +46,14 @@ enum WinogradConv {
                     onyx_winograd43_input(x, gp, Int64(p.c), Int64(r.lowerBound), Int64(r.upperBound), Int64(tilesH), Int64(tilesW), v)
                 }
             }
-            for xi in 0..<36 {
-                // mm[xi] (M x T) = u[xi] (M x C) * v[xi] (C x T)
-                Sgemm.run(transA: false, transB: false, m: p.m, n: tiles, k: p.c, alpha: 1,
-                          a: weights.u + xi * p.m * p.c, lda: p.c, b: v + xi * p.c * tiles, ldb: tiles,
-                          beta: 0, c: mm + xi * p.m * tiles, ldc: tiles)
+            // mm[xi] (M x T) = u[xi] (M x C) * v[xi] (C x T): 36 independent products,
+            // shared out whole between the threads.
+            Parallel.forEachChunk(36, threads: threads) { r in
+                for xi in r {
+                    Sgemm.runSingle(transA: false, transB: false, m: p.m, n: tiles, k: p.c, alpha: 1,
+                                    a: weights.u + xi * p.m * p.c, lda: p.c, b: v + xi * p.c * tiles, ldb: tiles,
+                                    beta: 0, c: mm + xi * p.m * tiles, ldc: tiles)
+                }
             }
             withUnsafePointer(to: &g) { gp in
                 Parallel.forEachChunk(p.m, threads: threads, minimumPerChunk: 4) { r in

@@ -9,6 +9,7 @@ enum GemmOp {
         let alpha = try ctx.float("alpha", default: 1)
         let beta = try ctx.float("beta", default: 1)
         let epilogue = try Epilogue(ctx)
+        let threads = ctx.threads
         return Kernel(label: "sgemm" + epilogue.labelSuffix(residual: false)) { inputs in
             let a = try inputs.required(0, "A"), b = try inputs.required(1, "B")
             try a.requireFloat("A"); try b.requireFloat("B")
@@ -39,7 +40,7 @@ enum GemmOp {
                 }
                 Sgemm.run(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                           a: a.pointer(as: Float.self), lda: a.shape[1], b: b.pointer(as: Float.self),
-                          ldb: b.shape[1], beta: cBeta, c: py, ldc: n)
+                          ldb: b.shape[1], beta: cBeta, c: py, ldc: n, threads: threads)
                 if epilogue.act != ONYX_ACT_NONE {
                     onyx_activation_f32(py, py, Int64(total), Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
                 }
@@ -50,7 +51,8 @@ enum GemmOp {
 
     /// numpy matmul: 1-D operands are promoted and the added axis removed; batch dims broadcast.
     static func matmul(_ ctx: OpContext) throws -> Kernel {
-        Kernel(label: "sgemm") { inputs in
+        let threads = ctx.threads
+        return Kernel(label: "sgemm") { inputs in
             let a = try inputs.required(0, "A"), b = try inputs.required(1, "B")
             guard a.elementType == b.elementType else {
                 throw KernelError("A is \(a.elementType) but B is \(b.elementType)")
@@ -58,7 +60,7 @@ enum GemmOp {
             if a.elementType != .float32 {
                 return [try withArithmeticType(a.elementType, "MatMul") { try integerMatmul(a, b, $0) }]
             }
-            return [try matmul(a, b)]
+            return [try matmul(a, b, threads: threads)]
         }
     }
 
@@ -100,7 +102,7 @@ enum GemmOp {
         }
     }
 
-    static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    static func matmul(_ a: Tensor, _ b: Tensor, threads: Int = 1) throws -> Tensor {
         let (batch, m, k, n, outShape, aBatch, bBatch) = try matmulShapes(a, b)
         let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self)
         return Tensor.makeFloat(outShape) { py, _ in
@@ -108,7 +110,7 @@ enum GemmOp {
             if bBatch.reduce(1, *) == 1 && aBatch == batch {
                 // B is shared: fold A's batch into M for one sgemm call.
                 Sgemm.run(transA: false, transB: false, m: batchCount * m, n: n, k: k, alpha: 1,
-                          a: pa, lda: k, b: pb, ldb: n, beta: 0, c: py, ldc: n)
+                          a: pa, lda: k, b: pb, ldb: n, beta: 0, c: py, ldc: n, threads: threads)
                 return
             }
             let sa = Broadcast.strides(of: aBatch, in: batch), sb = Broadcast.strides(of: bBatch, in: batch)
@@ -121,7 +123,7 @@ enum GemmOp {
                 }
                 Sgemm.run(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
                           a: pa + oa * m * k, lda: k, b: pb + ob * k * n, ldb: n,
-                          beta: 0, c: py + bi * m * n, ldc: n)
+                          beta: 0, c: py + bi * m * n, ldc: n, threads: threads)
             }
         }
     }

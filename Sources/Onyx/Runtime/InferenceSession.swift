@@ -7,7 +7,8 @@ import Foundation
 public final class InferenceSession: @unchecked Sendable {
     /// Session settings.
     public struct Options: Sendable {
-        /// Threads for compute (OpenBLAS's pool is set to this).
+        /// Threads for compute. Onyx splits its kernels (sgemm included) over this many
+        /// threads of a persistent pool; OpenBLAS's own pool is kept at one thread.
         public var threads: Int
         /// Run the graph optimizations (constant folding, BatchNormalization folding,
         /// activation and residual-add fusion, Identity/Dropout and dead-node removal).
@@ -38,7 +39,7 @@ public final class InferenceSession: @unchecked Sendable {
     public init(model: Model, options: Options = Options()) throws {
         self.model = model
         self.options = options
-        Sgemm.setThreads(options.threads)
+        Sgemm.configureOpenBLAS()
         let t0 = DispatchTime.now().uptimeNanoseconds
         graph = options.optimize ? try GraphOptimizer.optimize(model.graph) : model.graph
         let t1 = DispatchTime.now().uptimeNanoseconds
