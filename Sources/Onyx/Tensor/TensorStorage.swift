@@ -1,14 +1,15 @@
 /// A 64-byte aligned, fixed-size byte buffer. Tensors share storage by reference and
 /// treat it as immutable once constructed, which is what makes sharing them across
-/// threads safe.
+/// threads safe. Large buffers come from and return to `BufferPool`.
 final class TensorStorage: @unchecked Sendable {
     let bytes: UnsafeMutableRawPointer
     let byteCount: Int
+    private let pooled: Bool
 
     /// Uninitialized storage of `byteCount` bytes.
     init(byteCount: Int) {
         self.byteCount = byteCount
-        self.bytes = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        (bytes, pooled) = BufferPool.shared.allocate(byteCount: byteCount)
     }
 
     /// Zero-filled storage.
@@ -17,5 +18,7 @@ final class TensorStorage: @unchecked Sendable {
         bytes.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
     }
 
-    deinit { bytes.deallocate() }
+    deinit {
+        if pooled { BufferPool.shared.release(bytes, byteCount: byteCount) } else { bytes.deallocate() }
+    }
 }
