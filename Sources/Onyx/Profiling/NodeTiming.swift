@@ -22,41 +22,71 @@ public struct NodeTiming: Sendable {
     public let flops: Double?
 }
 
-/// Collects node timings during one run. Not shared between runs.
+/// Collects node timings during one run. It only stores clock readings and shapes while
+/// the run goes on; `NodeTiming` values are built afterwards, so profiling adds little
+/// to the run itself. Not shared between runs.
 final class RunRecorder {
-    private(set) var timings: [NodeTiming] = []
+    private var starts: [UInt64]
+    private var ends: [UInt64]
+    private var shapes: [[Int]]
+    private var flops: [Double?]
     let origin = DispatchTime.now().uptimeNanoseconds
 
-    init(capacity: Int) { timings.reserveCapacity(capacity) }
+    init(capacity: Int) {
+        starts = []; ends = []; shapes = []; flops = []
+        starts.reserveCapacity(capacity); ends.reserveCapacity(capacity)
+        shapes.reserveCapacity(capacity); flops.reserveCapacity(capacity)
+    }
 
     @inline(__always) static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-    func record(step: Int, location: NodeLocation, kernel: String, start: UInt64, end: UInt64,
-                inputs: [Tensor?], outputs: [Tensor?]) {
+    @inline(__always)
+    func record(start: UInt64, end: UInt64, flopKind: FlopCount.Kind, inputs: [Tensor?], outputs: [Tensor?]) {
         let out = outputs.first??.shape ?? []
-        timings.append(NodeTiming(
-            nodeIndex: location.index, step: step, name: location.name, opType: location.opType, kernel: kernel,
-            startNanos: start - origin, durationNanos: end - start, outputShape: out,
-            flops: FlopCount.of(opType: location.opType, inputs: inputs, outputShape: out)))
+        starts.append(start); ends.append(end); shapes.append(out)
+        flops.append(flopKind == .none ? nil : FlopCount.of(flopKind, inputs: inputs, outputShape: out))
+    }
+
+    /// The recorded steps as `NodeTiming`s, in execution order.
+    func timings(_ steps: [ExecutionPlan.Step]) -> [NodeTiming] {
+        (0..<starts.count).map { i in
+            let step = steps[i]
+            return NodeTiming(nodeIndex: step.location.index, step: i, name: step.location.name,
+                              opType: step.location.opType, kernel: step.kernel.label,
+                              startNanos: starts[i] - origin, durationNanos: ends[i] - starts[i],
+                              outputShape: shapes[i], flops: flops[i])
+        }
     }
 }
 
 /// Arithmetic work of the compute-heavy ops, from their shapes.
 enum FlopCount {
-    static func of(opType: String, inputs: [Tensor?], outputShape: [Int]) -> Double? {
-        let outCount = Double(outputShape.reduce(1, *))
+    /// Which formula applies, decided once per node when the plan is built.
+    enum Kind: Sendable { case none, conv, gemm, matmul }
+
+    static func kind(of opType: String) -> Kind {
         switch opType {
-        case "Conv":
+        case "Conv": return .conv
+        case "Gemm": return .gemm
+        case "MatMul": return .matmul
+        default: return .none
+        }
+    }
+
+    static func of(_ kind: Kind, inputs: [Tensor?], outputShape: [Int]) -> Double? {
+        let outCount = Double(outputShape.reduce(1, *))
+        switch kind {
+        case .conv:
             // 2 * outputs * (input channels per group * kernel size)
             guard inputs.count > 1, let w = inputs[1], w.rank >= 3 else { return nil }
             return 2 * outCount * Double(w.shape[1...].reduce(1, *))
-        case "Gemm":
+        case .gemm:
             guard let a = inputs.first ?? nil, outputShape.count == 2, outputShape[0] > 0 else { return nil }
             return 2 * outCount * Double(a.count / outputShape[0])
-        case "MatMul":
+        case .matmul:
             guard let a = inputs.first ?? nil, let k = a.shape.last else { return nil }
             return 2 * outCount * Double(k)
-        default:
+        case .none:
             return nil
         }
     }
@@ -68,6 +98,6 @@ extension InferenceSession {
         try InputValidator.validate(inputs, against: model.graph.inputs)
         let recorder = RunRecorder(capacity: plan.steps.count)
         let outputs = try plan.execute(inputs, recorder: recorder)
-        return (outputs, recorder.timings)
+        return (outputs, recorder.timings(plan.steps))
     }
 }

@@ -8,6 +8,8 @@ struct ExecutionPlan: Sendable {
         let outputs: [Int?]
         /// Values whose last reader is this step.
         let releases: [Int]
+        /// How the profiler counts this node's arithmetic.
+        let flopKind: FlopCount.Kind
     }
 
     let steps: [Step]
@@ -44,7 +46,8 @@ struct ExecutionPlan: Sendable {
         var releases = [[Int]](repeating: [], count: compiled.count)
         for (v, i) in lastUse where !pinned.contains(v) { releases[i].append(v) }
         steps = compiled.enumerated().map { i, c in
-            Step(kernel: c.0, location: c.1, inputs: c.2, outputs: c.3, releases: releases[i])
+            Step(kernel: c.0, location: c.1, inputs: c.2, outputs: c.3, releases: releases[i],
+                 flopKind: FlopCount.kind(of: c.1.opType))
         }
         valueCount = ids.count
         valueIDs = ids
@@ -56,7 +59,7 @@ struct ExecutionPlan: Sendable {
         var values = [Tensor?](repeating: nil, count: valueCount)
         for (i, t) in constants { values[i] = t }
         for (name, t) in feeds { if let i = valueIDs[name] { values[i] = t } }
-        for (i, step) in steps.enumerated() {
+        for step in steps {
             let args = step.inputs.map { $0.flatMap { values[$0] } }
             let results: [Tensor?]
             let start = recorder == nil ? 0 : RunRecorder.now()
@@ -66,8 +69,7 @@ struct ExecutionPlan: Sendable {
                 throw OnyxError.nodeFailed(step.location, reason: e.message)
             }
             if let recorder {
-                recorder.record(step: i, location: step.location, kernel: step.kernel.label, start: start,
-                                end: RunRecorder.now(), inputs: args, outputs: results)
+                recorder.record(start: start, end: RunRecorder.now(), flopKind: step.flopKind, inputs: args, outputs: results)
             }
             for (slot, result) in zip(step.outputs, results) { if let slot { values[slot] = result } }
             for v in step.releases { values[v] = nil }
