@@ -22,8 +22,10 @@ enum BatchNormFolding {
             let (scale, beta, mean, variance) = (params[0], params[1], params[2], params[3])
             let s = (0..<m).map { scale[$0] / (variance[$0] + epsilon).squareRoot() }
             let perFilter = w.count / max(m, 1)
-            let oldW = w.floats
-            let newW = try Tensor(shape: w.shape, floats: (0..<w.count).map { oldW[$0] * s[$0 / perFilter] })
+            let src = w.pointer(as: Float.self)
+            let newW = Tensor.makeFloat(w.shape) { dst, _ in
+                for f in 0..<m { for i in (f * perFilter)..<((f + 1) * perFilter) { dst[i] = src[i] * s[f] } }
+            }
             let oldB: [Float] = conv.inputs.count > 2 && !conv.inputs[2].isEmpty
                 ? (g.initializers[conv.inputs[2]]?.floats ?? []) : Array(repeating: 0, count: m)
             guard oldB.count == m else { continue }

@@ -66,12 +66,14 @@ public struct Tensor: @unchecked Sendable {
 
     /// The elements converted to Float, whatever the element type.
     public var floats: [Float] {
-        (0..<count).map { floatValue(at: $0) }
+        if elementType == .float32 { return withBuffer(as: Float.self) { Array($0) } }
+        return (0..<count).map { floatValue(at: $0) }
     }
 
     /// The elements converted to Int64, whatever the element type (floats truncate).
     public var int64s: [Int64] {
-        (0..<count).map { int64Value(at: $0) }
+        if elementType == .int64 { return withBuffer(as: Int64.self) { Array($0) } }
+        return (0..<count).map { int64Value(at: $0) }
     }
 
     /// Element `i` (flat index) converted to Float.
