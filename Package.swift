@@ -13,11 +13,14 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
-        // protoc-c output for the subset of onnx.proto we read; links libprotobuf-c.
+        // libprotobuf-c, the runtime the generated parser calls.
+        .systemLibrary(
+            name: "CProtobufC", path: "Sources/CProtobufC", pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]),
+        // protoc-c output for the subset of onnx.proto we read.
         .target(
-            name: "COnnxProto", path: "Sources/COnnxProto",
-            exclude: ["schema"],
-            linkerSettings: [.linkedLibrary("protobuf-c")]),
+            name: "COnnxProto", dependencies: ["CProtobufC"], path: "Sources/COnnxProto",
+            exclude: ["schema"]),
         // Hot loops in C: AVX2/FMA by target attribute with a portable fallback.
         .target(name: "COnyxKernels", path: "Sources/COnyxKernels"),
         .target(name: "Onyx", dependencies: ["COpenBLAS", "COnnxProto", "COnyxKernels"]),

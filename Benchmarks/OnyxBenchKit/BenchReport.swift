@@ -9,7 +9,7 @@ public enum BenchReport {
         var lines = [
             "model: \(o.model)   batch \(o.batch)   threads \(o.threads)",
             "load: parse \(f(r.parseMs, 1)) ms   optimize \(f(r.optimizeMs, 1)) ms   plan \(f(r.planMs, 1)) ms",
-            "end-to-end over \(e.count) runs (\(o.warmup) warm-up)\(o.profile || o.trace != nil ? ", profiled" : ""):",
+            "end-to-end over \(e.count) runs (\(o.warmup) warm-up)\(o.profile || o.trace != nil ? "; per-node times from as many profiled runs after them" : ""):",
             "  min \(f(e.min)) ms   p50 \(f(e.p50)) ms   p95 \(f(e.p95)) ms   p99 \(f(e.p99)) ms   mean \(f(e.mean)) ms",
             "  throughput \(f(r.throughput, 1)) inferences/s (batch / p50)",
             "peak RSS: \(f(r.peakRSSMegabytes, 1)) MB",

@@ -53,33 +53,44 @@ public enum BenchRunner {
         let profiling = o.profile || o.trace != nil
         for _ in 0..<o.warmup { _ = try session.run(feeds) }
 
+        // End-to-end figures always come from plain runs, so profiling cannot change them;
+        // with --profile/--trace the same number of profiled runs follows for per-node times.
         var samples: [Double] = []
-        var perStep: [Int: [Double]] = [:]
-        var firstTimings: [NodeTiming] = []
-        var trace: [TraceEvent] = []
         let benchStart = now()
         var lastProgress = benchStart
         let deadline = o.duration.map { benchStart + UInt64($0 * 1e9) }
-        while deadline.map({ now() < $0 }) ?? (samples.count < o.iterations) {
-            let start = now()
-            if profiling {
-                let (_, timings) = try session.runProfiled(feeds)
-                let end = now()
-                samples.append(millis(start, end))
-                if firstTimings.isEmpty { firstTimings = timings }
-                for t in timings { perStep[t.step, default: []].append(Double(t.durationNanos) / 1e6) }
-                if o.trace != nil { trace += TraceEvent.events(for: timings, runStartMicros: Double(start - benchStart) / 1000, run: samples.count - 1) }
-            } else {
-                _ = try session.run(feeds)
-                samples.append(millis(start, now()))
-            }
+        func progressTick(_ what: String, _ done: Int, _ total: Int?) {
             if now() - lastProgress > 2_000_000_000 {
                 lastProgress = now()
-                progress("\(samples.count)\(deadline == nil ? "/\(o.iterations)" : "") runs, \(String(format: "%.1f", Double(lastProgress - benchStart) / 1e9)) s")
+                progress("\(what): \(done)\(total.map { "/\($0)" } ?? "") runs, \(String(format: "%.1f", Double(lastProgress - benchStart) / 1e9)) s")
+            }
+        }
+        while deadline.map({ now() < $0 }) ?? (samples.count < o.iterations) {
+            let start = now()
+            _ = try session.run(feeds)
+            samples.append(millis(start, now()))
+            progressTick("timed", samples.count, deadline == nil ? o.iterations : nil)
+        }
+        var perStep: [Int: [Double]] = [:]
+        var firstTimings: [NodeTiming] = []
+        var trace: [TraceEvent] = []
+        var profiledTotal = 0.0
+        if profiling {
+            let traceStart = now()
+            for i in 0..<samples.count {
+                let start = now()
+                let (_, timings) = try session.runProfiled(feeds)
+                profiledTotal += millis(start, now())
+                if firstTimings.isEmpty { firstTimings = timings }
+                for t in timings { perStep[t.step, default: []].append(Double(t.durationNanos) / 1e6) }
+                if o.trace != nil {
+                    trace += TraceEvent.events(for: timings, runStartMicros: Double(start - traceStart) / 1000, run: i)
+                }
+                progressTick("profiled", i + 1, samples.count)
             }
         }
         let e2e = LatencyStats(samples: samples)
-        let (ops, types) = summarize(firstTimings, perStep, e2eTotal: e2e.total)
+        let (ops, types) = summarize(firstTimings, perStep, e2eTotal: profiledTotal)
         return BenchResult(options: o, parseMs: millis(t0, t1), optimizeMs: prep.optimize, planMs: prep.plan,
                            endToEnd: e2e, ops: ops, opTypes: types,
                            peakRSSMegabytes: ResourceUsage.peakRSSMegabytes(), trace: trace)

@@ -26,35 +26,33 @@ public struct NodeTiming: Sendable {
 /// the run goes on; `NodeTiming` values are built afterwards, so profiling adds little
 /// to the run itself. Not shared between runs.
 final class RunRecorder {
-    private var starts: [UInt64]
-    private var ends: [UInt64]
-    private var shapes: [[Int]]
-    private var flops: [Double?]
+    struct Entry {
+        var start: UInt64, end: UInt64
+        var shape: [Int]
+        var flops: Double
+    }
+    private var entries: [Entry] = []
     let origin = DispatchTime.now().uptimeNanoseconds
 
-    init(capacity: Int) {
-        starts = []; ends = []; shapes = []; flops = []
-        starts.reserveCapacity(capacity); ends.reserveCapacity(capacity)
-        shapes.reserveCapacity(capacity); flops.reserveCapacity(capacity)
-    }
+    init(capacity: Int) { entries.reserveCapacity(capacity) }
 
     @inline(__always) static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     @inline(__always)
     func record(start: UInt64, end: UInt64, flopKind: FlopCount.Kind, inputs: [Tensor?], outputs: [Tensor?]) {
         let out = outputs.first??.shape ?? []
-        starts.append(start); ends.append(end); shapes.append(out)
-        flops.append(flopKind == .none ? nil : FlopCount.of(flopKind, inputs: inputs, outputShape: out))
+        let flops = flopKind == .none ? -1 : (FlopCount.of(flopKind, inputs: inputs, outputShape: out) ?? -1)
+        entries.append(Entry(start: start, end: end, shape: out, flops: flops))
     }
 
     /// The recorded steps as `NodeTiming`s, in execution order.
     func timings(_ steps: [ExecutionPlan.Step]) -> [NodeTiming] {
-        (0..<starts.count).map { i in
+        entries.enumerated().map { i, e in
             let step = steps[i]
             return NodeTiming(nodeIndex: step.location.index, step: i, name: step.location.name,
                               opType: step.location.opType, kernel: step.kernel.label,
-                              startNanos: starts[i] - origin, durationNanos: ends[i] - starts[i],
-                              outputShape: shapes[i], flops: flops[i])
+                              startNanos: e.start - origin, durationNanos: e.end - e.start,
+                              outputShape: e.shape, flops: e.flops < 0 ? nil : e.flops)
         }
     }
 }
