@@ -46,3 +46,44 @@ void onyx_add_channel_bias_f32(float *y, const float *bias, int64_t channels, in
         for (int64_t i = 0; i < plane; i++) yc[i] += b;
     }
 }
+
+ONYX_MULTIVERSION
+void onyx_im2col_range_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1) {
+    const int64_t width = p1 - p0;
+    for (int64_t c = 0; c < g->channels; c++) {
+        const float *xc = x + c * g->in_h * g->in_w;
+        for (int64_t ki = 0; ki < g->kernel_h; ki++) {
+            for (int64_t kj = 0; kj < g->kernel_w; kj++) {
+                float *row = col + ((c * g->kernel_h + ki) * g->kernel_w + kj) * width;
+                const int64_t col_off = kj * g->dilation_w - g->pad_left;
+                int64_t lo = col_off >= 0 ? 0 : (-col_off + g->stride_w - 1) / g->stride_w;
+                int64_t hi = g->in_w - col_off <= 0 ? 0 : (g->in_w - col_off + g->stride_w - 1) / g->stride_w;
+                if (hi > g->out_w) hi = g->out_w;
+                if (lo > hi) lo = hi;
+                // Walk the pixel range one output row segment at a time.
+                int64_t p = p0;
+                while (p < p1) {
+                    const int64_t oh = p / g->out_w, ow0 = p % g->out_w;
+                    int64_t ow1 = g->out_w;
+                    if (oh * g->out_w + ow1 > p1) ow1 = p1 - oh * g->out_w;
+                    float *dst = row + (p - p0) - ow0;   // dst[ow] for ow in [ow0, ow1)
+                    const int64_t ih = oh * g->stride_h - g->pad_top + ki * g->dilation_h;
+                    if (ih < 0 || ih >= g->in_h) {
+                        for (int64_t ow = ow0; ow < ow1; ow++) dst[ow] = 0.0f;
+                    } else {
+                        const float *src = xc + ih * g->in_w + col_off;
+                        const int64_t a = lo > ow0 ? lo : ow0, b = hi < ow1 ? hi : ow1;
+                        for (int64_t ow = ow0; ow < a && ow < ow1; ow++) dst[ow] = 0.0f;
+                        if (g->stride_w == 1) {
+                            for (int64_t ow = a; ow < b; ow++) dst[ow] = src[ow];
+                        } else {
+                            for (int64_t ow = a; ow < b; ow++) dst[ow] = src[ow * g->stride_w];
+                        }
+                        for (int64_t ow = (b > a ? b : a); ow < ow1; ow++) dst[ow] = 0.0f;
+                    }
+                    p += ow1 - ow0;
+                }
+            }
+        }
+    }
+}

@@ -69,6 +69,10 @@ import Testing
         .init(c: 8, m: 9, h: 8, w: 8, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1),
         .init(c: 8, m: 4, h: 8, w: 8, k: 1, stride: 2, pad: [0, 0, 0, 0], group: 2),
         .init(c: 12, m: 6, h: 10, w: 6, k: 3, stride: 2, pad: [1, 0, 2, 1], group: 3),
+        // Several pixel blocks per image, with block edges in the middle of output rows.
+        .init(c: 64, m: 9, h: 20, w: 20, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1),
+        .init(c: 64, m: 7, h: 41, w: 41, k: 3, stride: 2, pad: [1, 0, 0, 1], group: 1),
+        .init(c: 64, m: 5, h: 40, w: 37, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1),
     ]
 
     @Test(arguments: im2colCases)

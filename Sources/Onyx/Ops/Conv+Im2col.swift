@@ -1,33 +1,51 @@
 import COnyxKernels
 
-/// Conv as matrix products: y_g[Mg, OH*OW] = w_g[Mg, Cg*kh*kw] x col_g[Cg*kh*kw, OH*OW],
-/// where col is the im2col expansion of the input (or the input itself for 1x1 convs).
+/// Conv as matrix products over blocks of output pixels:
+/// y_g[Mg, block] = w_g[Mg, Cg*kh*kw] x col_g[Cg*kh*kw, block], where col is the im2col
+/// expansion of the block (or the input itself for 1x1 stride-1 convs). Each block's bias,
+/// residual and activation are applied right after its product, while it is still in
+/// cache, and blocks are shared out between the threads (each with its own small col
+/// buffer and a single-threaded sgemm call).
 enum Im2colConv {
+    /// Pixels per block: the col buffer stays around 256 KB, with at least 256 columns so
+    /// each sgemm call has work enough to run at speed.
+    static func blockWidth(kSize: Int, outPlane: Int) -> Int {
+        min(outPlane, max(256, (65536 / max(kSize, 1)) / 64 * 64))
+    }
+
     static func run(_ p: ConvProblem, px: UnsafePointer<Float>, pw: UnsafePointer<Float>, py: UnsafeMutablePointer<Float>,
-                    threads: Int) {
+                    bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, epilogue: Epilogue, threads: Int) {
         let mg = p.m / p.group
-        let col: UnsafeMutablePointer<Float>? = p.isPointwise ? nil : .allocate(capacity: max(1, p.kSize * p.outPlane))
-        defer { col?.deallocate() }
+        let nb = blockWidth(kSize: p.kSize, outPlane: p.outPlane)
+        let blocks = (p.outPlane + nb - 1) / nb
+        let tasks = p.n * p.group * blocks
         let g = p.geometry
-        for img in 0..<p.n {
-            for gi in 0..<p.group {
+        let pointwise = p.isPointwise
+        let hasEpilogue = bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE
+        Parallel.forEachChunk(tasks, threads: threads) { range in
+            let col: UnsafeMutablePointer<Float>? = pointwise ? nil : .allocate(capacity: max(1, p.kSize * nb))
+            defer { col?.deallocate() }
+            var geometry = g
+            for task in range {
+                let block = task % blocks, gi = (task / blocks) % p.group, img = task / (blocks * p.group)
+                let p0 = block * nb, p1 = min(p.outPlane, p0 + nb)
                 let xg = px + (img * p.c + gi * p.cg) * p.inPlane
-                let yg = py + (img * p.m + gi * mg) * p.outPlane
-                var src = xg
+                let yOff = (img * p.m + gi * mg) * p.outPlane + p0
+                let src: UnsafePointer<Float>, ldb: Int
                 if let col {
-                    // Channels expand independently: split them over the threads.
-                    let rowsPerChannel = Int(g.kernel_h * g.kernel_w) * p.outPlane
-                    let geometry = g
-                    Parallel.forEachChunk(p.cg, threads: threads, minimumPerChunk: 2) { r in
-                        var part = geometry
-                        part.channels = Int64(r.count)
-                        onyx_im2col_f32(xg + r.lowerBound * p.inPlane, &part, col + r.lowerBound * rowsPerChannel)
-                    }
-                    src = UnsafePointer(col)
+                    onyx_im2col_range_f32(xg, &geometry, col, Int64(p0), Int64(p1))
+                    src = UnsafePointer(col); ldb = p1 - p0
+                } else {
+                    src = xg + p0; ldb = p.inPlane
                 }
-                Sgemm.run(transA: false, transB: false, m: mg, n: p.outPlane, k: p.kSize, alpha: 1,
-                          a: pw + gi * mg * p.kSize, lda: p.kSize, b: src, ldb: p.outPlane,
-                          beta: 0, c: yg, ldc: p.outPlane, threads: threads)
+                Sgemm.runSingle(transA: false, transB: false, m: mg, n: p1 - p0, k: p.kSize, alpha: 1,
+                                a: pw + gi * mg * p.kSize, lda: p.kSize, b: src, ldb: ldb,
+                                beta: 0, c: py + yOff, ldc: p.outPlane)
+                if hasEpilogue {
+                    onyx_rows_epilogue_f32(py + yOff, Int64(p.outPlane), Int64(mg), Int64(p1 - p0),
+                                           bias.map { $0 + gi * mg }, residual.map { $0 + yOff }, Int64(p.outPlane),
+                                           Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
+                }
             }
         }
     }

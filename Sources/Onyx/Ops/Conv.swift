@@ -79,13 +79,13 @@ enum ConvOp {
                 }
                 return
             }
-            if let winograd {
-                WinogradConv.run(p, weights: winograd, px: px, py: py, threads: threads)
-            } else {
-                Im2colConv.run(p, px: px, pw: pw, py: py, threads: threads)
+            let pr = residual.map { UnsafePointer($0.pointer(as: Float.self)) }
+            guard let winograd else {
+                Im2colConv.run(p, px: px, pw: pw, py: py, bias: pb, residual: pr, epilogue: epilogue, threads: threads)
+                return
             }
+            WinogradConv.run(p, weights: winograd, px: px, py: py, threads: threads)
             if pb != nil || residual != nil || epilogue.act != ONYX_ACT_NONE {
-                let pr = residual.map { UnsafePointer($0.pointer(as: Float.self)) }
                 for img in 0..<p.n {
                     let off = img * p.m * p.outPlane
                     Parallel.forEachChunk(p.m, threads: threads, minimumPerChunk: 8) { r in
