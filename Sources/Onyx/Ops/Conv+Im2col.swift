@@ -18,7 +18,10 @@ enum Im2colConv {
         let mg = p.m / p.group
         let nb = blockWidth(kSize: p.kSize, outPlane: p.outPlane)
         let blocks = (p.outPlane + nb - 1) / nb
-        let tasks = p.n * p.group * blocks
+        // Too few blocks for the threads (small images): split the output channels too;
+        // each part then expands its own copy of the (small) block.
+        let mParts = p.n * p.group * blocks >= threads ? 1 : max(1, min(threads, mg / 16))
+        let tasks = p.n * p.group * blocks * mParts
         let g = p.geometry
         let pointwise = p.isPointwise
         let hasEpilogue = bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE
@@ -27,10 +30,12 @@ enum Im2colConv {
             defer { col?.deallocate() }
             var geometry = g
             for task in range {
-                let block = task % blocks, gi = (task / blocks) % p.group, img = task / (blocks * p.group)
+                let part = task % mParts, rest = task / mParts
+                let block = rest % blocks, gi = (rest / blocks) % p.group, img = rest / (blocks * p.group)
+                let m0 = mg * part / mParts, m1 = mg * (part + 1) / mParts
                 let p0 = block * nb, p1 = min(p.outPlane, p0 + nb)
                 let xg = px + (img * p.c + gi * p.cg) * p.inPlane
-                let yOff = (img * p.m + gi * mg) * p.outPlane + p0
+                let yOff = (img * p.m + gi * mg + m0) * p.outPlane + p0
                 let src: UnsafePointer<Float>, ldb: Int
                 if let col {
                     onyx_im2col_range_f32(xg, &geometry, col, Int64(p0), Int64(p1))
@@ -38,12 +43,12 @@ enum Im2colConv {
                 } else {
                     src = xg + p0; ldb = p.inPlane
                 }
-                Sgemm.runSingle(transA: false, transB: false, m: mg, n: p1 - p0, k: p.kSize, alpha: 1,
-                                a: pw + gi * mg * p.kSize, lda: p.kSize, b: src, ldb: ldb,
+                Sgemm.runSingle(transA: false, transB: false, m: m1 - m0, n: p1 - p0, k: p.kSize, alpha: 1,
+                                a: pw + (gi * mg + m0) * p.kSize, lda: p.kSize, b: src, ldb: ldb,
                                 beta: 0, c: py + yOff, ldc: p.outPlane)
                 if hasEpilogue {
-                    onyx_rows_epilogue_f32(py + yOff, Int64(p.outPlane), Int64(mg), Int64(p1 - p0),
-                                           bias.map { $0 + gi * mg }, residual.map { $0 + yOff }, Int64(p.outPlane),
+                    onyx_rows_epilogue_f32(py + yOff, Int64(p.outPlane), Int64(m1 - m0), Int64(p1 - p0),
+                                           bias.map { $0 + gi * mg + m0 }, residual.map { $0 + yOff }, Int64(p.outPlane),
                                            Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
                 }
             }
