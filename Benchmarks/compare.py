@@ -529,8 +529,8 @@ def markdown(env, args, results, skipped, profile_iters_note):
     L.append("")
     L.append("Onyx load = parse + optimize + plan (from onyx-bench); onnxruntime = `InferenceSession(...)` "
              "creation (file read, graph optimization, kernel set-up). Medians over rounds. Peak RSS is each "
-             "benchmark process's own high-water mark, max over rounds (Onyx: onyx-bench's getrusage figure, "
-             "launched through a forking shell so it does not inherit this script's; onnxruntime: VmHWM of the "
+             "benchmark process's own high-water mark, max over rounds (Onyx: VmHWM of onyx-bench, "
+             "launched through a forking shell; onnxruntime: VmHWM of the "
              "runner process, which also holds the Python interpreter and numpy: their share is the baseline in "
              "parentheses, the peak right after imports).")
     L.append("")
