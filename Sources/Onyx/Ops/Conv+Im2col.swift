@@ -26,8 +26,9 @@ enum Im2colConv {
         let pointwise = p.isPointwise
         let hasEpilogue = bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE
         Parallel.forEachChunk(tasks, threads: threads) { range in
-            let col: UnsafeMutablePointer<Float>? = pointwise ? nil : .allocate(capacity: max(1, p.kSize * nb))
-            defer { col?.deallocate() }
+            let scratch = pointwise ? nil : ScratchBuffer(floats: p.kSize * nb)
+            defer { scratch?.release() }
+            let col = scratch?.pointer
             var geometry = g
             for task in range {
                 let part = task % mParts, rest = task / mParts

@@ -37,9 +37,9 @@ enum WinogradConv {
                     threads: Int) {
         var g = p.geometry
         let tilesH = (Int(g.out_h) + 3) / 4, tilesW = (Int(g.out_w) + 3) / 4, tiles = tilesH * tilesW
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: 36 * p.c * tiles)
-        let mm = UnsafeMutablePointer<Float>.allocate(capacity: 36 * p.m * tiles)
-        defer { v.deallocate(); mm.deallocate() }
+        let vBuffer = ScratchBuffer(floats: 36 * p.c * tiles), mBuffer = ScratchBuffer(floats: 36 * p.m * tiles)
+        defer { vBuffer.release(); mBuffer.release() }
+        let v = vBuffer.pointer, mm = mBuffer.pointer
         for img in 0..<p.n {
             let x = px + img * p.c * p.inPlane, y = py + img * p.m * p.outPlane
             withUnsafePointer(to: &g) { gp in
