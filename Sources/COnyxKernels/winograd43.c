@@ -115,7 +115,8 @@ void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t 
 
 ONYX_MULTIVERSION
 void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_begin, int64_t m_end,
-                            const onyx_conv_geometry *g, int64_t tiles_h, int64_t tiles_w, float *y) {
+                            const onyx_conv_geometry *g, int64_t tiles_h, int64_t tiles_w, float *y,
+                            const float *bias, const float *residual, int act, float alpha, float beta) {
     const int64_t tiles = tiles_h * tiles_w;
     float s[4][6][tiles_w];   // A^T applied over the tile element rows
     float out[4][4][tiles_w];
@@ -161,5 +162,9 @@ void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_beg
                 for (int64_t w = full * 4; w < g->out_w; w++) yr[w] = out[o][w - full * 4][full];
             }
         }
+        // The channel's plane was just written and is still in cache: finish it here.
+        if (bias || residual || act != ONYX_ACT_NONE)
+            onyx_channel_epilogue_f32(ym, 0, bias ? bias + m : 0, residual ? residual + m * g->out_h * g->out_w : 0,
+                                      1, g->out_h * g->out_w, act, alpha, beta);
     }
 }

@@ -93,8 +93,10 @@ void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t 
                            int64_t c_begin, int64_t c_end, int64_t tiles_h, int64_t tiles_w, float *v);
 
 /// Output transform of one image: y[m] tile t = A^T mm[.][m][t] A, clipped to the output.
-/// Output channels [m_begin, m_end) only.
+/// Output channels [m_begin, m_end) only, with the epilogue fused:
+/// y = act(tile + bias[m] + residual[m, oh, ow]) (bias and residual may be NULL).
 void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_begin, int64_t m_end,
-                            const onyx_conv_geometry *g, int64_t tiles_h, int64_t tiles_w, float *y);
+                            const onyx_conv_geometry *g, int64_t tiles_h, int64_t tiles_w, float *y,
+                            const float *bias, const float *residual, int act, float alpha, float beta);
 
 #endif

@@ -34,7 +34,7 @@ enum WinogradConv {
     static let minChannels = 16
 
     static func run(_ p: ConvProblem, weights: Weights, px: UnsafePointer<Float>, py: UnsafeMutablePointer<Float>,
-                    threads: Int) {
+                    bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, epilogue: Epilogue, threads: Int) {
         var g = p.geometry
         let tilesH = (Int(g.out_h) + 3) / 4, tilesW = (Int(g.out_w) + 3) / 4, tiles = tilesH * tilesW
         let vBuffer = ScratchBuffer(floats: 36 * p.c * tiles), mBuffer = ScratchBuffer(floats: 36 * p.m * tiles)
@@ -59,7 +59,8 @@ enum WinogradConv {
             withUnsafePointer(to: &g) { gp in
                 Parallel.forEachChunk(p.m, threads: threads, minimumPerChunk: 4) { r in
                     onyx_winograd43_output(mm, Int64(p.m), Int64(r.lowerBound), Int64(r.upperBound), gp,
-                                           Int64(tilesH), Int64(tilesW), y)
+                                           Int64(tilesH), Int64(tilesW), y, bias, residual.map { $0 + img * p.m * p.outPlane },
+                                           Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
                 }
             }
         }

@@ -84,18 +84,8 @@ enum ConvOp {
                 Im2colConv.run(p, px: px, pw: pw, py: py, bias: pb, residual: pr, epilogue: epilogue, threads: threads)
                 return
             }
-            WinogradConv.run(p, weights: winograd, px: px, py: py, threads: threads)
-            if pb != nil || residual != nil || epilogue.act != ONYX_ACT_NONE {
-                for img in 0..<p.n {
-                    let off = img * p.m * p.outPlane
-                    Parallel.forEachChunk(p.m, threads: threads, minimumPerChunk: 8) { r in
-                        let o = off + r.lowerBound * p.outPlane
-                        onyx_channel_epilogue_f32(py + o, nil, pb.map { $0 + r.lowerBound }, pr.map { $0 + o },
-                                                  Int64(r.count), Int64(p.outPlane), Int32(epilogue.act.rawValue),
-                                                  epilogue.alpha, epilogue.beta)
-                    }
-                }
-            }
+            WinogradConv.run(p, weights: winograd, px: px, py: py, bias: pb, residual: pr, epilogue: epilogue,
+                             threads: threads)
         }
     }
 }
