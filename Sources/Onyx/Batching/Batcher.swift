@@ -1,0 +1,196 @@
+import Dispatch
+import Foundation
+
+/// Coalesces concurrent requests into batched runs of one `InferenceSession`.
+///
+/// Requests queue up; a dedicated inference thread (never Swift's cooperative pool) takes
+/// the oldest request plus every other queued request with the same input signature (all
+/// dims but the batch dim), up to `maxBatchSize` rows, waiting at most `maxQueueDelay` for a
+/// batch to fill. The inputs are stacked along axis 0, run once, and each caller gets its
+/// own rows of every output. Requests that cannot be stacked run on their own.
+public final class Batcher: @unchecked Sendable {
+    /// How requests are batched and admitted.
+    public struct Policy: Sendable {
+        /// Most rows stacked into one run.
+        public var maxBatchSize: Int
+        /// Longest a request waits for others to join its batch (seconds).
+        public var maxQueueDelay: Double
+        /// Most requests waiting; beyond it `submit` fails at once with `.overloaded`.
+        public var maxQueueSize: Int
+        /// Deadline for requests submitted without one (seconds from submission), or nil.
+        public var defaultDeadline: Double?
+
+        public init(maxBatchSize: Int = 16, maxQueueDelay: Double = 0.002, maxQueueSize: Int = 256,
+                    defaultDeadline: Double? = nil) {
+            self.maxBatchSize = max(1, maxBatchSize)
+            self.maxQueueDelay = max(0, maxQueueDelay)
+            self.maxQueueSize = max(1, maxQueueSize)
+            self.defaultDeadline = defaultDeadline
+        }
+    }
+
+    /// Why a request was not answered with outputs.
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        /// The queue was full when the request arrived.
+        case overloaded
+        /// The request's deadline passed while it was queued; it was never run.
+        case timedOut
+        /// The batcher was shutting down when the request arrived.
+        case shuttingDown
+
+        public var description: String {
+            switch self {
+            case .overloaded: return "overloaded: the inference queue is full"
+            case .timedOut: return "timed out: the deadline passed while the request was queued"
+            case .shuttingDown: return "shutting down: no new requests are accepted"
+            }
+        }
+    }
+
+    /// One batched run, for metrics.
+    public struct BatchReport: Sendable {
+        /// Rows in the run.
+        public let rows: Int
+        /// Requests in the run.
+        public let requests: Int
+        /// Seconds each request waited in the queue.
+        public let queueSeconds: [Double]
+        /// Seconds the run took.
+        public let computeSeconds: Double
+        /// True when the run failed (each caller got the error).
+        public let failed: Bool
+    }
+
+    /// Called on the inference thread after every run; keep it short.
+    public var onBatch: (@Sendable (BatchReport) -> Void)?
+    /// Called when a request ends without running: overloaded, timed out or cancelled.
+    public var onRejected: (@Sendable (Error) -> Void)?
+
+    public let session: InferenceSession
+    public let policy: Policy
+
+    final class Request: @unchecked Sendable { // guarded by the batcher's lock
+        let inputs: [String: Tensor]
+        let rows: Int?
+        let signature: BatchStacking.Signature
+        let enqueued: UInt64
+        let deadline: UInt64?
+        var continuation: CheckedContinuation<[String: Tensor], Error>?
+
+        init(inputs: [String: Tensor], deadline: UInt64?) {
+            self.inputs = inputs
+            rows = BatchStacking.rows(of: inputs)
+            signature = BatchStacking.Signature(inputs)
+            enqueued = DispatchTime.now().uptimeNanoseconds
+            self.deadline = deadline
+        }
+
+        /// Resumes once; later calls do nothing.
+        func finish(_ result: Result<[String: Tensor], Error>) {
+            continuation?.resume(with: result)
+            continuation = nil
+        }
+    }
+
+    let lock = NSCondition()
+    var queue: [Request] = []
+    var accepting = true
+    var workerDone = false
+    var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    /// True when the model's inputs all have a free first dim, so rows can be stacked.
+    let canStack: Bool
+
+    /// Starts the inference thread.
+    public init(session: InferenceSession, policy: Policy = Policy()) {
+        self.session = session
+        self.policy = policy
+        canStack = session.inputs.allSatisfy { info in
+            guard let first = info.shape?.first else { return info.shape == nil }
+            if case .fixed = first { return false }
+            return true
+        }
+        let thread = Thread { [unowned self] in self.workerLoop() }
+        thread.name = "onyx-batcher"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Requests waiting to run.
+    public var queueDepth: Int {
+        lock.lock(); defer { lock.unlock() }
+        return queue.count
+    }
+
+    /// Runs `inputs` in the next suitable batch and returns this request's outputs.
+    /// `deadline` (seconds from now) overrides the policy's default.
+    public func submit(_ inputs: [String: Tensor], deadline: Double? = nil) async throws -> [String: Tensor] {
+        try InputValidator.validate(inputs, against: session.inputs)
+        let seconds = deadline ?? policy.defaultDeadline
+        let request = Request(inputs: inputs,
+                              deadline: seconds.map { DispatchTime.now().uptimeNanoseconds + UInt64(max(0, $0) * 1e9) })
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<[String: Tensor], Error>) in
+                lock.lock()
+                if Task.isCancelled {
+                    lock.unlock()
+                    c.resume(throwing: CancellationError())
+                    return
+                }
+                guard accepting else {
+                    lock.unlock()
+                    c.resume(throwing: Failure.shuttingDown)
+                    return
+                }
+                guard queue.count < policy.maxQueueSize else {
+                    lock.unlock()
+                    onRejected?(Failure.overloaded)
+                    c.resume(throwing: Failure.overloaded)
+                    return
+                }
+                request.continuation = c
+                queue.append(request)
+                lock.signal()
+                lock.unlock()
+                if let deadline = request.deadline {
+                    DispatchQueue.global().asyncAfter(deadline: DispatchTime(uptimeNanoseconds: deadline)) { [weak self] in
+                        self?.expire(request)
+                    }
+                }
+            }
+        } onCancel: {
+            self.remove(request, with: CancellationError())
+        }
+    }
+
+    /// Stops accepting requests, finishes every queued one, and returns when the inference
+    /// thread has finished.
+    public func shutdown() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            accepting = false
+            if workerDone {
+                lock.unlock()
+                c.resume()
+                return
+            }
+            drainWaiters.append(c)
+            lock.broadcast()
+            lock.unlock()
+        }
+    }
+
+    /// Fails `request` with a timeout if it is still queued.
+    private func expire(_ request: Request) {
+        remove(request, with: Failure.timedOut)
+    }
+
+    /// Takes `request` out of the queue and fails it, if it is still waiting.
+    private func remove(_ request: Request, with error: Error) {
+        lock.lock()
+        guard let i = queue.firstIndex(where: { $0 === request }) else { lock.unlock(); return }
+        queue.remove(at: i)
+        lock.unlock()
+        onRejected?(error)
+        request.finish(.failure(error))
+    }
+}
