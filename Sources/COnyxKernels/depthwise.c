@@ -1,4 +1,5 @@
 #include "onyx_kernels.h"
+#include <stdlib.h>
 
 // Depthwise conv (group == input channels): each output channel m reads input channel
 // m / multiplier with its own kh x kw filter. Tap-major loops over a row of outputs keep
@@ -11,7 +12,9 @@ void onyx_depthwise_conv2d_f32(const float *x, const float *w, const float *bias
     if (onyx_depthwise3x3_avx2(x, w, bias, y, out_channels, multiplier, g, act, alpha, beta)) return;
     const int64_t in_plane = g->in_h * g->in_w, out_plane = g->out_h * g->out_w;
     // Valid output columns [lo[j], hi[j]) of tap column j: the same for every row and channel.
-    int64_t lo[g->kernel_w], hi[g->kernel_w];
+    int64_t *lo = (int64_t *)malloc((size_t)(2 * (g->kernel_w > 0 ? g->kernel_w : 1)) * sizeof(int64_t));
+    if (!lo) return;
+    int64_t *hi = lo + (g->kernel_w > 0 ? g->kernel_w : 1);
     for (int64_t j = 0; j < g->kernel_w; j++) {
         const int64_t off = j * g->dilation_w - g->pad_left;
         lo[j] = off >= 0 ? 0 : (-off + g->stride_w - 1) / g->stride_w;
@@ -44,4 +47,5 @@ void onyx_depthwise_conv2d_f32(const float *x, const float *w, const float *bias
         }
         if (act != ONYX_ACT_NONE) onyx_channel_epilogue_f32(ym, 0, 0, 0, 1, out_plane, act, alpha, beta);
     }
+    free(lo);
 }

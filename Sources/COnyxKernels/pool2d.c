@@ -1,6 +1,7 @@
 #include "onyx_kernels.h"
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 
 // Output pixel (oh, ow) covers input rows oh*sh - pt + i*dh and columns ow*sw - pl + j*dw.
 // Rows/columns outside [0, in) are padding: skipped for max, counted or not for average.
@@ -10,7 +11,9 @@
 ONYX_MULTIVERSION
 static void maxpool2d_separable(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g) {
     const int64_t in_plane = g->in_h * g->in_w, out_plane = g->out_h * g->out_w;
-    float colmax[g->in_w > 0 ? g->in_w : 1];
+    // Heap, not stack: a 1-D signal can be millions of samples wide.
+    float *colmax = (float *)malloc((size_t)(g->in_w > 0 ? g->in_w : 1) * sizeof(float));
+    if (!colmax) return;
     for (int64_t p = 0; p < planes; p++) {
         const float *xp = x + p * in_plane;
         float *yp = y + p * out_plane;
@@ -71,6 +74,7 @@ static void maxpool2d_separable(const float *x, float *y, int64_t planes, const 
             }
         }
     }
+    free(colmax);
 }
 
 ONYX_MULTIVERSION

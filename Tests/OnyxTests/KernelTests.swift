@@ -29,7 +29,7 @@ import Testing
         let attrs = try WindowAttributes(ctx, kernelRequired: false)
         let p = try ConvProblem(x: x, w: w, bias: b, window: attrs, group: t.group)
         // Two threads, so the per-thread channel split is exercised too.
-        let fast = ConvOp.run(p, x: x, w: w, bias: b, residual: nil, epilogue: .none,
+        let fast = try ConvOp.run(p, x: x, w: w, bias: b, residual: nil, epilogue: .none,
                               winograd: winograd ? WinogradConv.Weights(w) : nil, threads: 2)
         return (fast, ReferenceKernels.conv2D(x: x, w: w, bias: b, group: t.group, geometry: p.window))
     }
@@ -87,7 +87,7 @@ import Testing
         let x = Self.random([1, 3, h, w], seed: h * w)
         let geo = try WindowGeometry.resolve(input: [h, w], kernel: [k, k], strides: [s, s], dilations: [1, 1],
                                              pads: [pad, pad, pad, pad], autoPad: .notSet, ceilMode: true)
-        let (fast, _) = PoolingOps.pool2D(x, geo, kind: .max, includePad: false, indices: false, columnMajor: false, threads: 2)
+        let (fast, _) = try PoolingOps.pool2D(x, geo, kind: .max, includePad: false, indices: false, columnMajor: false, threads: 2)
         let reference = ReferenceKernels.maxPool2D(x: x, geometry: geo)
         #expect(fast.floats == reference.floats, "\(size)")
     }

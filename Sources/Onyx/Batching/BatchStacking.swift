@@ -25,14 +25,14 @@ enum BatchStacking {
     }
 
     /// Concatenates each named input of `requests` along axis 0.
-    static func stack(_ requests: [[String: Tensor]]) -> [String: Tensor] {
+    static func stack(_ requests: [[String: Tensor]]) throws -> [String: Tensor] {
         guard let first = requests.first else { return [:] }
         var out: [String: Tensor] = [:]
         for name in first.keys {
             let parts = requests.map { $0[name]! }
             let rows = parts.reduce(0) { $0 + $1.shape[0] }
             let es = parts[0].elementType.byteSize
-            out[name] = Tensor.makeRaw([rows] + parts[0].shape.dropFirst(), parts[0].elementType) { dst in
+            out[name] = try Tensor.makeRaw([rows] + parts[0].shape.dropFirst(), parts[0].elementType) { dst in
                 var offset = 0
                 for p in parts {
                     let bytes = p.count * es
@@ -46,7 +46,7 @@ enum BatchStacking {
 
     /// Splits every output along axis 0 into the given row counts, or nil when an output's
     /// first dim is not the total (the model does not map rows to rows).
-    static func split(_ outputs: [String: Tensor], rows: [Int]) -> [[String: Tensor]]? {
+    static func split(_ outputs: [String: Tensor], rows: [Int]) throws -> [[String: Tensor]]? {
         let total = rows.reduce(0, +)
         var result = [[String: Tensor]](repeating: [:], count: rows.count)
         for (name, t) in outputs {
@@ -54,7 +54,7 @@ enum BatchStacking {
             let rowBytes = t.count / max(total, 1) * t.elementType.byteSize
             var offset = 0
             for (i, r) in rows.enumerated() {
-                result[i][name] = Tensor.makeRaw([r] + t.shape.dropFirst(), t.elementType) { dst in
+                result[i][name] = try Tensor.makeRaw([r] + t.shape.dropFirst(), t.elementType) { dst in
                     if r * rowBytes > 0 { dst.copyMemory(from: t.storage.bytes + offset, byteCount: r * rowBytes) }
                 }
                 offset += r * rowBytes

@@ -65,8 +65,8 @@ extension Batcher {
         } else {
             let rows = batch.map { $0.rows ?? 0 }
             do {
-                let outputs = try session.run(BatchStacking.stack(batch.map(\.inputs)))
-                if let parts = BatchStacking.split(outputs, rows: rows) {
+                let outputs = try session.run(try BatchStacking.stack(batch.map(\.inputs)))
+                if let parts = try BatchStacking.split(outputs, rows: rows) {
                     for (r, part) in zip(batch, parts) { r.finish(.success(part)) }
                 } else {
                     // Outputs do not follow the batch rows: answer each request on its own.

@@ -23,14 +23,11 @@ struct TensorProtoDecoder {
         if t.has_segment != 0 {
             throw OnyxError.invalidTensor("\(what) is a segmented tensor, which is not supported")
         }
-        // Count with overflow checks so absurd dims fail before any allocation.
-        var count = 1
-        for d in dims {
-            let (product, overflow) = count.multipliedReportingOverflow(by: Int(d))
-            guard !overflow, product <= maxTensorBytes else {
-                throw OnyxError.invalidTensor("\(what) declares dims \(dims), too large to allocate")
-            }
-            count = product
+        // Count with overflow checks so absurd dims fail before any allocation; zero dims
+        // do not hide huge others (later index arithmetic multiplies them).
+        let count: Int
+        do { count = try checkedElementCount(dims.map { Int($0) }, limit: maxTensorBytes) } catch {
+            throw OnyxError.invalidTensor("\(what) declares dims \(dims), too large to allocate")
         }
         let byteCount = count * type.byteSize
         guard byteCount <= maxTensorBytes else {
@@ -40,7 +37,7 @@ struct TensorProtoDecoder {
 
         if t.has_data_location != 0 && t.data_location == 1 {
             let bytes = try readExternal(t, byteCount: byteCount, what: what)
-            return Tensor.makeRaw(shape, type) { dst in
+            return try Tensor.makeRaw(shape, type) { dst in
                 bytes.withUnsafeBytes { dst.copyMemory(from: $0.baseAddress!, byteCount: byteCount) }
             }
         }
@@ -49,7 +46,7 @@ struct TensorProtoDecoder {
                 throw OnyxError.invalidTensor(
                     "\(what): raw_data holds \(t.raw_data.len) bytes but dims \(dims) of \(type) need \(byteCount)")
             }
-            return Tensor.makeRaw(shape, type) { dst in
+            return try Tensor.makeRaw(shape, type) { dst in
                 if byteCount > 0 { dst.copyMemory(from: t.raw_data.data, byteCount: byteCount) }
             }
         }
@@ -67,23 +64,23 @@ struct TensorProtoDecoder {
         switch type {
         case .float32:
             try check(t.n_float_data, "float_data")
-            return Tensor.makeRaw(shape, type) { dst in
+            return try Tensor.makeRaw(shape, type) { dst in
                 if count > 0 { dst.copyMemory(from: t.float_data, byteCount: count * 4) }
             }
         case .float64:
             try check(t.n_double_data, "double_data")
-            return Tensor.makeRaw(shape, type) { dst in
+            return try Tensor.makeRaw(shape, type) { dst in
                 if count > 0 { dst.copyMemory(from: t.double_data, byteCount: count * 8) }
             }
         case .int64:
             try check(t.n_int64_data, "int64_data")
-            return Tensor.makeRaw(shape, type) { dst in
+            return try Tensor.makeRaw(shape, type) { dst in
                 if count > 0 { dst.copyMemory(from: t.int64_data, byteCount: count * 8) }
             }
         case .uint32, .uint64:
             try check(t.n_uint64_data, "uint64_data")
             let src = UnsafeBufferPointer(start: t.uint64_data, count: t.n_uint64_data)
-            return Tensor.makeRaw(shape, type) { dst in
+            return try Tensor.makeRaw(shape, type) { dst in
                 for i in 0..<count {
                     if type == .uint64 { dst.storeBytes(of: src[i], toByteOffset: i * 8, as: UInt64.self) }
                     else { dst.storeBytes(of: UInt32(truncatingIfNeeded: src[i]), toByteOffset: i * 4, as: UInt32.self) }
@@ -92,14 +89,14 @@ struct TensorProtoDecoder {
         case .int16, .uint16:
             try check(t.n_int32_data, "int32_data")
             let src = UnsafeBufferPointer(start: t.int32_data, count: t.n_int32_data)
-            return Tensor.makeRaw(shape, type) { dst in
+            return try Tensor.makeRaw(shape, type) { dst in
                 for i in 0..<count { dst.storeBytes(of: UInt16(truncatingIfNeeded: src[i]), toByteOffset: i * 2, as: UInt16.self) }
             }
         case .int32, .int8, .uint8, .bool:
             // ONNX stores these one per int32_data entry.
             try check(t.n_int32_data, "int32_data")
             let src = UnsafeBufferPointer(start: t.int32_data, count: t.n_int32_data)
-            return Tensor.makeRaw(shape, type) { dst in
+            return try Tensor.makeRaw(shape, type) { dst in
                 for i in 0..<count {
                     switch type {
                     case .int32: dst.storeBytes(of: src[i], toByteOffset: i * 4, as: Int32.self)
@@ -129,21 +126,28 @@ struct TensorProtoDecoder {
         let file = try ExternalDataPath.resolve(location, in: base, what: what)
         let offset = Int(entries["offset"] ?? "0") ?? -1
         let length = entries["length"].map { Int($0) ?? -1 } ?? byteCount
-        guard offset >= 0, length == byteCount else {
+        guard offset >= 0, length == byteCount, !offset.addingReportingOverflow(length).overflow else {
             throw OnyxError.invalidTensor(
                 "\(what): external data offset \(entries["offset"] ?? "0") / length \(entries["length"] ?? "-") do not fit \(byteCount) bytes")
         }
-        guard let handle = FileHandle(forReadingAtPath: file.path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+              let handle = FileHandle(forReadingAtPath: file.path) else {
             throw OnyxError.invalidTensor("\(what): cannot open external data file '\(location)'")
         }
         defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()).map { Int($0) } ?? 0
+        let size = (try? handle.seekToEnd()).map { Int(clamping: $0) } ?? 0
         guard offset + length <= size else {
             throw OnyxError.invalidTensor(
                 "\(what): external data file '\(location)' has \(size) bytes, needs \(offset + length)")
         }
-        try handle.seek(toOffset: UInt64(offset))
-        let data = try handle.read(upToCount: length) ?? Data()
+        let data: Data
+        do {
+            try handle.seek(toOffset: UInt64(offset))
+            data = try handle.read(upToCount: length) ?? Data()
+        } catch {
+            throw OnyxError.invalidTensor("\(what): cannot read external data file '\(location)' (\(error.localizedDescription))")
+        }
         guard data.count == length else {
             throw OnyxError.invalidTensor("\(what): short read from external data file '\(location)'")
         }

@@ -32,7 +32,7 @@ enum ConstantOps {
             let shape = spec.int64s.map { Int($0) }
             let n = try checkedElementCount(shape)
             let es = value.elementType.byteSize
-            return [Tensor.makeRaw(shape, value.elementType) { dst in
+            return [try Tensor.makeRaw(shape, value.elementType) { dst in
                 for i in 0..<n { (dst + i * es).copyMemory(from: value.storage.bytes, byteCount: es) }
             }]
         }

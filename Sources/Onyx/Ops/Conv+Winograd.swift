@@ -27,7 +27,7 @@ enum WinogradConv {
     static func worthIt(_ p: ConvProblem) -> Bool {
         let tiles = ((Int(p.geometry.out_h) + 3) / 4) * ((Int(p.geometry.out_w) + 3) / 4)
         // Row buffers live on the stack, so very wide images stay on im2col.
-        return tiles >= minTiles && p.c >= minChannels && p.m >= minChannels && p.geometry.out_w <= 2048
+        return tiles >= minTiles && p.c >= minChannels && p.m >= minChannels && p.geometry.out_w <= 512
     }
 
     static let minTiles = 16

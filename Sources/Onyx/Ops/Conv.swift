@@ -14,6 +14,9 @@ enum ConvOp {
         guard ctx.node.inputs.count >= 2 else { throw ctx.invalid("inputs", "Conv needs X and W") }
         let epilogue = try Epilogue(ctx)
         let hasResidual = try ctx.int(FusedAttributes.residual, default: 0) != 0
+        guard ctx.node.inputs.count <= (hasResidual ? 4 : 3) else {
+            throw ctx.invalid("inputs", "Conv takes X, W and an optional B, got \(ctx.node.inputs.count) inputs")
+        }
         let threads = ctx.threads
         // With constant weights the algorithm (and so the profile label) is known at load,
         // and Winograd weights are transformed once here.
@@ -34,12 +37,12 @@ enum ConvOp {
                 residual = nil
             }
             let useWinograd = winograd != nil && WinogradConv.worthIt(problem)
-            var y = run(problem, x: x, w: w, bias: inputs.optional(2), residual: residual,
+            var y = try run(problem, x: x, w: w, bias: inputs.optional(2), residual: residual,
                         epilogue: lateResidual == nil ? epilogue : .none, winograd: useWinograd ? winograd : nil,
                         threads: threads)
             if let r = lateResidual {
                 y = try ElementwiseOps.apply(.add, y, r)
-                if epilogue.act != ONYX_ACT_NONE { y = UnaryOps.activation(y, epilogue.act, epilogue.alpha, epilogue.beta) }
+                if epilogue.act != ONYX_ACT_NONE { y = try UnaryOps.activation(y, epilogue.act, epilogue.alpha, epilogue.beta) }
             }
             return [y]
         }
@@ -54,10 +57,21 @@ enum ConvOp {
     }
 
     static func run(_ p: ConvProblem, x: Tensor, w: Tensor, bias: Tensor?, residual: Tensor?, epilogue: Epilogue,
-                    winograd: WinogradConv.Weights? = nil, threads: Int = 1) -> Tensor {
+                    winograd: WinogradConv.Weights? = nil, threads: Int = 1) throws -> Tensor {
         let px = x.pointer(as: Float.self), pw = w.pointer(as: Float.self)
         let pb = bias.map { UnsafePointer($0.pointer(as: Float.self)) }
-        return Tensor.makeFloat(p.outputShape) { py, _ in
+        return try Tensor.makeFloat(p.outputShape) { py, count in
+            if count == 0 { return } // an empty image or no output channels: nothing to compute
+            if p.kSize == 0 || p.inPlane == 0 {
+                // No input to read: every output is the bias (then the residual and activation).
+                for i in 0..<count { py[i] = 0 }
+                for img in 0..<p.n {
+                    let off = img * p.m * p.outPlane
+                    onyx_channel_epilogue_f32(py + off, nil, pb, residual.map { UnsafePointer($0.pointer(as: Float.self) + off) },
+                                              Int64(p.m), Int64(p.outPlane), Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
+                }
+                return
+            }
             if p.isDepthwise {
                 let g = p.geometry, mult = p.m / p.c
                 for img in 0..<p.n {
@@ -110,8 +124,8 @@ struct ConvProblem {
         }
         guard w.rank == x.rank else { throw KernelError("W shape \(w.shape) does not match X shape \(x.shape)") }
         n = x.shape[0]; c = x.shape[1]; m = w.shape[0]; cg = w.shape[1]; self.group = group
-        guard c == cg * group, m % group == 0 else {
-            throw KernelError("X has \(c) channels, W \(w.shape) with group \(group) expects \(cg * group) and output channels divisible by the group")
+        guard group <= max(c, 1), c == cg * group, m % group == 0 else {
+            throw KernelError("X has \(c) channels but W \(w.shape) with group \(group) expects \(cg) input channels per group (and output channels divisible by the group)")
         }
         let spatial = Array(x.shape[2...]), kShape = Array(w.shape[2...])
         if let k = attrs.kernel, k != kShape {

@@ -9,18 +9,18 @@ enum DataMovementOps {
             guard p.count == x.rank, Set(p) == Set(0..<x.rank) else {
                 throw KernelError("perm \(p) is not a permutation of the \(x.rank) axes of \(x.shape)")
             }
-            return [transpose(x, p)]
+            return [try transpose(x, p)]
         }
     }
 
-    static func transpose(_ x: Tensor, _ perm: [Int]) -> Tensor {
+    static func transpose(_ x: Tensor, _ perm: [Int]) throws -> Tensor {
         let outShape = perm.map { x.shape[$0] }
         let es = x.elementType.byteSize
         var inStrides = [Int](repeating: 1, count: x.rank)
         for i in stride(from: x.rank - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * x.shape[i + 1] }
         let strides = perm.map { inStrides[$0] }
         let src = x.storage.bytes
-        return Tensor.makeRaw(outShape, x.elementType) { dst in
+        return try Tensor.makeRaw(outShape, x.elementType) { dst in
             var o = 0
             Broadcast.forEachRow(outShape, strides, strides) { _, ia, _, n, step, _ in
                 for j in 0..<n {
@@ -50,7 +50,7 @@ enum DataMovementOps {
             let outer = first.shape[..<a].reduce(1, *)
             let inner = first.shape[(a + 1)...].reduce(1, *)
             let outRow = outShape[a] * inner * es
-            return [Tensor.makeRaw(outShape, first.elementType) { dst in
+            return [try Tensor.makeRaw(outShape, first.elementType) { dst in
                 var offset = 0
                 for t in parts {
                     let row = t.shape[a] * inner * es
@@ -81,7 +81,7 @@ enum DataMovementOps {
             let outShape = Array(data.shape[..<a]) + indices.shape + Array(data.shape[(a + 1)...])
             let es = data.elementType.byteSize
             let outer = data.shape[..<a].reduce(1, *), inner = data.shape[(a + 1)...].reduce(1, *) * es
-            return [Tensor.makeRaw(outShape, data.elementType) { dst in
+            return [try Tensor.makeRaw(outShape, data.elementType) { dst in
                 var o = dst
                 for i in 0..<outer {
                     for j in idx {
@@ -107,7 +107,9 @@ enum DataMovementOps {
         return Kernel(label: "pad") { inputs in
             let x = try inputs.required(0, "data")
             var pads: [Int]
-            var fill: Tensor? = legacy ? Tensor(scalar: attrValue) : nil
+            // Before opset 11 the fill value is a float attribute; use it in the data's type.
+            var fill: Tensor? = legacy
+                ? try withArithmeticType(x.elementType, "Pad") { t in try constantScalar(t, Double(attrValue)) } : nil
             if legacy {
                 pads = attrPads!
             } else {
@@ -130,9 +132,14 @@ enum DataMovementOps {
         }
     }
 
+    /// A 0-d tensor of type `t` holding `value`.
+    static func constantScalar<T: ArithmeticScalar>(_ t: T.Type, _ value: Double) throws -> Tensor {
+        try Tensor(shape: [], scalars: [T(clamping: value)])
+    }
+
     static func pad(_ x: Tensor, pads: [Int], mode: PadMode, fill: Tensor?) throws -> Tensor {
         let r = x.rank
-        guard pads.allSatisfy({ abs($0) <= 1 << 40 }) else { throw KernelError("pads \(pads) are implausibly large") }
+        guard pads.allSatisfy({ $0 >= -(1 << 40) && $0 <= 1 << 40 }) else { throw KernelError("pads \(pads) are implausibly large") }
         let outShape = try (0..<r).map { i -> Int in
             let d = x.shape[i] + pads[i] + pads[i + r]
             guard d >= 0 else { throw KernelError("pads \(pads) remove more than the \(x.shape[i]) elements of axis \(i)") }
@@ -155,7 +162,7 @@ enum DataMovementOps {
         var inStrides = [Int](repeating: 1, count: r)
         for i in stride(from: r - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * x.shape[i + 1] }
         let total = try checkedElementCount(outShape)
-        return Tensor.makeRaw(outShape, x.elementType) { dst in
+        return try Tensor.makeRaw(outShape, x.elementType) { dst in
             var index = [Int](repeating: 0, count: r)
             for o in 0..<total {
                 var src = 0, inside = true

@@ -28,7 +28,7 @@ enum GemmOp {
                     throw KernelError("C shape \(c.shape) cannot be broadcast to [\(m), \(n)]")
                 }
             }
-            let y = Tensor.makeFloat([m, n]) { py, total in
+            let y = try Tensor.makeFloat([m, n]) { py, total in
                 var cBeta: Float = 0
                 if let c, beta != 0 {
                     let pc = c.pointer(as: Float.self)
@@ -85,7 +85,7 @@ enum GemmOp {
         let s = try matmulShapes(a, b)
         let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self)
         let sa = Broadcast.strides(of: s.aBatch, in: s.batch), sb = Broadcast.strides(of: s.bBatch, in: s.batch)
-        return Tensor.makeRaw(s.out, a.elementType) { raw in
+        return try Tensor.makeRaw(s.out, a.elementType) { raw in
             let py = raw.assumingMemoryBound(to: T.self)
             for bi in 0..<s.batch.reduce(1, *) {
                 var rem = bi, oa = 0, ob = 0
@@ -105,7 +105,7 @@ enum GemmOp {
     static func matmul(_ a: Tensor, _ b: Tensor, threads: Int = 1) throws -> Tensor {
         let (batch, m, k, n, outShape, aBatch, bBatch) = try matmulShapes(a, b)
         let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self)
-        return Tensor.makeFloat(outShape) { py, _ in
+        return try Tensor.makeFloat(outShape) { py, _ in
             let batchCount = batch.reduce(1, *)
             if bBatch.reduce(1, *) == 1 && aBatch == batch {
                 // B is shared: fold A's batch into M for one sgemm call.

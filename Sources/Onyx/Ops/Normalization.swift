@@ -32,7 +32,7 @@ enum NormalizationOps {
             let add = (0..<c).map { bias[$0] - mean[$0] * mul[$0] }
             let plane = perActivation ? 1 : x.shape[2...].reduce(1, *)
             let px = x.pointer(as: Float.self)
-            return [Tensor.makeFloat(x.shape) { py, _ in
+            return [try Tensor.makeFloat(x.shape) { py, _ in
                 for img in 0..<x.shape[0] {
                     let off = img * c * plane
                     onyx_channel_affine_f32(px + off, py + off, mul, add, Int64(c), Int64(plane))
@@ -55,7 +55,7 @@ enum NormalizationOps {
             let n = x.shape[0], c = x.shape[1], plane = x.shape[2...].reduce(1, *)
             let before = (size - 1) / 2, after = size - 1 - before
             let px = x.pointer(as: Float.self)
-            return [Tensor.makeFloat(x.shape) { py, _ in
+            return [try Tensor.makeFloat(x.shape) { py, _ in
                 for img in 0..<n { for ch in 0..<c { for i in 0..<plane {
                     var sq: Float = 0
                     for cc in max(0, ch - before)...min(c - 1, ch + after) {

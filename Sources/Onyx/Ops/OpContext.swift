@@ -107,7 +107,7 @@ extension Tensor {
 /// Normalizes a possibly negative axis against `rank`, or throws.
 func normalizeAxis(_ axis: Int, rank: Int, _ what: String = "axis") throws -> Int {
     let a = axis < 0 ? axis + rank : axis
-    guard a >= 0 && a < max(rank, 1) else {
+    guard a >= 0 && a < rank else {
         throw KernelError("\(what) \(axis) is out of range for rank \(rank)")
     }
     return a

@@ -23,7 +23,13 @@ enum PoolingOps {
                     throw KernelError("X shape \(x.shape) does not fit a \(kernel.count)-D kernel \(kernel)")
                 }
                 let geo = try window.geometry(spatial: Array(x.shape[2...]), kernelShape: kernel, ceilMode: ceilMode)
-                let (y, indices) = kernel.count <= 2
+                // Every output visits its whole window: refuse work no model needs.
+                let (work, overflow) = (x.shape[0] * x.shape[1] * geo.output.reduce(1, *))
+                    .multipliedReportingOverflow(by: kernel.reduce(1, *))
+                guard !overflow, work <= 1 << 36 else {
+                    throw KernelError("pooling window \(kernel) over output \(geo.output) is too much work")
+                }
+                let (y, indices) = try kernel.count <= 2
                     ? pool2D(x, geo, kind: kind, includePad: includePad, indices: wantIndices, columnMajor: storageOrder == 1,
                              threads: threads)
                     : pool(x, geo, kind: kind, includePad: includePad, indices: wantIndices, columnMajor: storageOrder == 1)
@@ -34,7 +40,7 @@ enum PoolingOps {
 
     /// 1-D and 2-D pooling through the C kernels (1-D runs as height 1).
     static func pool2D(_ x: Tensor, _ geo: WindowGeometry, kind: Kind, includePad: Bool,
-                       indices wantIndices: Bool, columnMajor: Bool, threads: Int = 1) -> (Tensor, Tensor?) {
+                       indices wantIndices: Bool, columnMajor: Bool, threads: Int = 1) throws -> (Tensor, Tensor?) {
         let twoD = geo.kernel.count == 2
         let r = geo.kernel.count
         var g = onyx_conv_geometry()
@@ -49,7 +55,7 @@ enum PoolingOps {
         let outShape = [x.shape[0], x.shape[1]] + geo.output
         let px = x.pointer(as: Float.self)
         var indexTensor: Tensor?
-        let y = Tensor.makeFloat(outShape) { py, _ in
+        let y = try Tensor.makeFloat(outShape) { py, _ in
             let inPlane = Int(g.in_h * g.in_w), outPlane = Int(g.out_h * g.out_w)
             if kind == .average {
                 Parallel.forEachChunk(planes, threads: threads, minimumPerChunk: 4) { r in
@@ -58,7 +64,7 @@ enum PoolingOps {
                     }
                 }
             } else if wantIndices {
-                indexTensor = Tensor.makeRaw(outShape, .int64) { raw in
+                indexTensor = try Tensor.makeRaw(outShape, .int64) { raw in
                     let idx = raw.assumingMemoryBound(to: Int64.self)
                     withUnsafePointer(to: g) { onyx_maxpool2d_f32(px, py, idx, Int64(planes), $0) }
                     // Make indices global (plane offset) and column-major when asked.
@@ -66,7 +72,7 @@ enum PoolingOps {
                     for p in 0..<planes {
                         for o in 0..<outPlane {
                             var v = idx[p * outPlane + o]
-                            if columnMajor { v = (v % g.in_w) * g.in_h + v / g.in_w }
+                            if columnMajor && g.in_w > 0 { v = (v % g.in_w) * g.in_h + v / g.in_w }
                             idx[p * outPlane + o] = Int64(p) * inPlane + v
                         }
                     }
@@ -86,7 +92,7 @@ enum PoolingOps {
     private static func to3(_ v: [Int], fill: Int) -> [Int] { Array(repeating: fill, count: 3 - v.count) + v }
 
     static func pool(_ x: Tensor, _ geo: WindowGeometry, kind: Kind, includePad: Bool,
-                     indices wantIndices: Bool, columnMajor: Bool) -> (Tensor, Tensor?) {
+                     indices wantIndices: Bool, columnMajor: Bool) throws -> (Tensor, Tensor?) {
         let r = geo.kernel.count
         let inS = to3(Array(x.shape[2...]), fill: 1), outS = to3(geo.output, fill: 1)
         let k = to3(geo.kernel, fill: 1), s = to3(geo.strides, fill: 1), d = to3(geo.dilations, fill: 1)
@@ -95,10 +101,10 @@ enum PoolingOps {
         let inPlane = inS.reduce(1, *), outPlane = outS.reduce(1, *)
         let px = x.pointer(as: Float.self)
         var idx: UnsafeMutablePointer<Int64>?
-        let indexTensor: Tensor? = wantIndices ? Tensor.makeRaw([x.shape[0], x.shape[1]] + geo.output, .int64) {
+        let indexTensor: Tensor? = wantIndices ? try Tensor.makeRaw([x.shape[0], x.shape[1]] + geo.output, .int64) {
             idx = $0.assumingMemoryBound(to: Int64.self)
         } : nil
-        let y = Tensor.makeFloat([x.shape[0], x.shape[1]] + geo.output) { py, _ in
+        let y = try Tensor.makeFloat([x.shape[0], x.shape[1]] + geo.output) { py, _ in
             for p in 0..<planes {
                 let xp = px + p * inPlane
                 var o = p * outPlane
@@ -159,7 +165,7 @@ enum PoolingOps {
                 let size = x.shape[2...].reduce(1, *)
                 let px = x.pointer(as: Float.self)
                 let outShape = [x.shape[0], x.shape[1]] + Array(repeating: 1, count: x.rank - 2)
-                return [Tensor.makeFloat(outShape) { py, _ in
+                return [try Tensor.makeFloat(outShape) { py, _ in
                     for p in 0..<planes {
                         let xp = px + p * size
                         if kind == .max {

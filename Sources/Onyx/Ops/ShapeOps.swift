@@ -11,11 +11,11 @@ enum ShapeOps {
         return Kernel(label: "alias") { inputs in
             let x = try inputs.required(0, "data")
             if let training = inputs.optional(2), training.count > 0, training.int64Value(at: 0) != 0,
-               (inputs.optional(1)?.floatValue(at: 0) ?? 0.5) != 0 {
+               (inputs.optional(1).flatMap { $0.count > 0 ? $0.floatValue(at: 0) : nil } ?? 0.5) != 0 {
                 throw KernelError("training_mode=true with a non-zero ratio is random and not supported (inference only)")
             }
             guard wantMask else { return [x] }
-            let mask = Tensor.makeRaw(x.shape, .bool) { $0.initializeMemory(as: UInt8.self, repeating: 1, count: max(x.count, 1)) }
+            let mask = try Tensor.makeRaw(x.shape, .bool) { $0.initializeMemory(as: UInt8.self, repeating: 1, count: max(x.count, 1)) }
             return [x, mask]
         }
     }

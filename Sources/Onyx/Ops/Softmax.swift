@@ -23,7 +23,7 @@ enum SoftmaxOps {
                     outer = x.shape[..<a].reduce(1, *); len = x.shape[a]; inner = x.shape[(a + 1)...].reduce(1, *)
                 }
                 let px = x.pointer(as: Float.self)
-                return [Tensor.makeFloat(x.shape) { py, _ in
+                return [try Tensor.makeFloat(x.shape) { py, _ in
                     for o in 0..<outer { for i in 0..<inner {
                         let base = o * len * inner + i
                         var m = -Float.infinity

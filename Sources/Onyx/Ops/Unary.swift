@@ -5,9 +5,9 @@ import Foundation
 enum UnaryOps {
     /// y = f(x) over a float32 tensor.
     @inline(__always)
-    static func mapFloat(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
+    static func mapFloat(_ x: Tensor, _ f: (Float) -> Float) throws -> Tensor {
         let px = x.pointer(as: Float.self)
-        return Tensor.makeFloat(x.shape) { py, n in
+        return try Tensor.makeFloat(x.shape) { py, n in
             for i in 0..<n { py[i] = f(px[i]) }
         }
     }
@@ -21,21 +21,21 @@ enum UnaryOps {
             return Kernel(label: label) { inputs in
                 let x = try inputs.required(0, "X")
                 try x.requireFloat("X")
-                return [mapFloat(x, f)]
+                return [try mapFloat(x, f)]
             }
         }
     }
 
     /// An activation run by the C kernel (vectorized).
-    static func activation(_ x: Tensor, _ act: onyx_activation, _ alpha: Float = 0, _ beta: Float = 0) -> Tensor {
-        Tensor.makeFloat(x.shape) { py, n in onyx_activation_f32(x.pointer(as: Float.self), py, Int64(n), Int32(act.rawValue), alpha, beta) }
+    static func activation(_ x: Tensor, _ act: onyx_activation, _ alpha: Float = 0, _ beta: Float = 0) throws -> Tensor {
+        try Tensor.makeFloat(x.shape) { py, n in onyx_activation_f32(x.pointer(as: Float.self), py, Int64(n), Int32(act.rawValue), alpha, beta) }
     }
 
     static let relu: OpRegistry.Factory = { _ in
         Kernel(label: "relu") { inputs in
             let x = try inputs.required(0, "X")
             try x.requireFloat("X")
-            return [activation(x, ONYX_ACT_RELU)]
+            return [try activation(x, ONYX_ACT_RELU)]
         }
     }
     static let leakyRelu: OpRegistry.Factory = { ctx in
@@ -43,7 +43,7 @@ enum UnaryOps {
         return Kernel(label: "leaky_relu") { inputs in
             let x = try inputs.required(0, "X")
             try x.requireFloat("X")
-            return [activation(x, ONYX_ACT_LEAKY, alpha)]
+            return [try activation(x, ONYX_ACT_LEAKY, alpha)]
         }
     }
     static let sigmoid: OpRegistry.Factory = float("sigmoid") { _ in
@@ -61,18 +61,18 @@ enum UnaryOps {
                 let x = try inputs.required(0, "X")
                 let isAbs = opType == "Abs"
                 switch x.elementType {
-                case .float32: return [mapFloat(x) { isAbs ? Swift.abs($0) : -$0 }]
-                case .int64: return [mapInt(x, Int64.self) { isAbs ? ($0 < 0 ? 0 &- $0 : $0) : 0 &- $0 }]
-                case .int32: return [mapInt(x, Int32.self) { isAbs ? ($0 < 0 ? 0 &- $0 : $0) : 0 &- $0 }]
+                case .float32: return [try mapFloat(x) { isAbs ? Swift.abs($0) : -$0 }]
+                case .int64: return [try mapInt(x, Int64.self) { isAbs ? ($0 < 0 ? 0 &- $0 : $0) : 0 &- $0 }]
+                case .int32: return [try mapInt(x, Int32.self) { isAbs ? ($0 < 0 ? 0 &- $0 : $0) : 0 &- $0 }]
                 default: throw KernelError("\(opType) does not support \(x.elementType)")
                 }
             }
         }
     }
 
-    private static func mapInt<T: TensorScalar>(_ x: Tensor, _ t: T.Type, _ f: (T) -> T) -> Tensor {
+    private static func mapInt<T: TensorScalar>(_ x: Tensor, _ t: T.Type, _ f: (T) -> T) throws -> Tensor {
         let px = x.pointer(as: T.self)
-        return Tensor.makeRaw(x.shape, x.elementType) { raw in
+        return try Tensor.makeRaw(x.shape, x.elementType) { raw in
             let py = raw.assumingMemoryBound(to: T.self)
             for i in 0..<x.count { py[i] = f(px[i]) }
         }
@@ -110,10 +110,10 @@ enum UnaryOps {
         if x.elementType == .float32 {
             let l = (low as? Float) ?? -.infinity, h = (high as? Float) ?? .infinity
             // ONNX: min(max(x, lo), hi); when lo > hi every value becomes hi.
-            return activation(x, ONYX_ACT_CLIP, l > h ? h : l, h)
+            return try activation(x, ONYX_ACT_CLIP, l > h ? h : l, h)
         }
         let px = x.pointer(as: T.self)
-        return Tensor.makeRaw(x.shape, x.elementType) { raw in
+        return try Tensor.makeRaw(x.shape, x.elementType) { raw in
             let py = raw.assumingMemoryBound(to: T.self)
             for i in 0..<x.count {
                 var v = px[i]

@@ -6,10 +6,11 @@ enum ActivationFusion {
     static func run(_ graph: Graph) throws -> Graph {
         var g = graph
         let uses = UseMap(g)
+        var producers = g.producers()
         var removed = Set<Int>()
         for (i, act) in g.nodes.enumerated() {
             guard let spec = activation(of: act, in: g), let input = act.inputs.first, uses.hasSingleReader(input),
-                  let pi = g.producer(of: input), !removed.contains(pi) else { continue }
+                  let pi = producers[input], !removed.contains(pi) else { continue }
             var producer = g.nodes[pi]
             guard fusibleProducers.contains(producer.opType), producer.attributes[FusedAttributes.activation] == nil,
                   producer.outputs.count == 1 else { continue }
@@ -18,6 +19,7 @@ enum ActivationFusion {
             producer.attributes[FusedAttributes.beta] = .float(spec.beta)
             producer.outputs = act.outputs
             g.nodes[pi] = producer
+            for out in act.outputs where !out.isEmpty { producers[out] = pi }
             removed.insert(i)
         }
         g.nodes = g.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
@@ -30,13 +32,12 @@ enum ActivationFusion {
         switch node.opType {
         case "Relu": return ("Relu", 0, 0)
         case "LeakyRelu":
-            if case .float(let a)? = node.attributes["alpha"] { return ("LeakyRelu", a, 0) }
-            return ("LeakyRelu", 0.01, 0)
+            return ("LeakyRelu", floatAttribute(node, "alpha") ?? 0.01, 0)
         case "Clip":
             var lo = -Float.infinity, hi = Float.infinity
             if g.opset < 11 {
-                if case .float(let v)? = node.attributes["min"] { lo = v }
-                if case .float(let v)? = node.attributes["max"] { hi = v }
+                lo = floatAttribute(node, "min") ?? lo
+                hi = floatAttribute(node, "max") ?? hi
             } else {
                 for (i, name) in node.inputs.enumerated().dropFirst() where !name.isEmpty {
                     guard let t = g.initializers[name], t.elementType == .float32, t.count == 1 else { return nil }

@@ -41,15 +41,37 @@ struct UseMap {
 }
 
 extension Graph {
-    /// Index of the node producing `value`, if any.
-    func producer(of value: String) -> Int? {
-        nodes.firstIndex { $0.outputs.contains(value) }
+    /// Index of the producing node of every value, built once per pass (passes keep node
+    /// positions until they drop removed nodes at the end).
+    func producers() -> [String: Int] {
+        var map: [String: Int] = [:]
+        for (i, node) in nodes.enumerated() { for out in node.outputs where !out.isEmpty { map[out] = i } }
+        return map
     }
 
-    /// Replaces every read of `old` with `new`.
-    mutating func renameReads(of old: String, to new: String) {
-        for i in nodes.indices {
-            nodes[i].inputs = nodes[i].inputs.map { $0 == old ? new : $0 }
-        }
+    /// Every value name in use (node inputs and outputs, initializers, graph inputs).
+    func usedNames() -> Set<String> {
+        Set(nodes.flatMap { $0.inputs + $0.outputs }).union(initializers.keys).union(inputs.map(\.name))
+    }
+}
+
+/// A name not in `used`, derived from `base`; it is added to `used`.
+func freshName(_ base: String, _ used: inout Set<String>) -> String {
+    var name = base, k = 1
+    while used.contains(name) { name = "\(base)_\(k)"; k += 1 }
+    used.insert(name)
+    return name
+}
+
+extension Graph {
+}
+
+/// Reads an attribute as a float whether it was stored as a float or an int (some
+/// exporters write integral values as ints).
+func floatAttribute(_ node: Node, _ name: String) -> Float? {
+    switch node.attributes[name] {
+    case .float(let v)?: return v
+    case .int(let v)?: return Float(v)
+    default: return nil
     }
 }

@@ -5,15 +5,17 @@ enum ResidualAddFusion {
     static func run(_ graph: Graph) throws -> Graph {
         var g = graph
         let uses = UseMap(g)
+        var producers = g.producers()
         var removed = Set<Int>()
         var fusedInto = Set<Int>()
         for (i, add) in g.nodes.enumerated() where add.opType == "Add" && add.inputs.count == 2 && add.outputs.count == 1 {
             for (side, other) in [(0, 1), (1, 0)] {
                 let value = add.inputs[side]
-                guard uses.hasSingleReader(value), let pi = g.producer(of: value), !fusedInto.contains(pi),
+                guard uses.hasSingleReader(value), let pi = producers[value], !fusedInto.contains(pi),
                       !removed.contains(pi) else { continue }
                 var conv = g.nodes[pi]
-                guard conv.opType == "Conv", conv.attributes[FusedAttributes.activation] == nil,
+                guard conv.opType == "Conv", conv.inputs.count >= 2, conv.inputs.count <= 3,
+                      conv.attributes[FusedAttributes.activation] == nil,
                       conv.attributes[FusedAttributes.residual] == nil, conv.outputs.count == 1,
                       add.inputs[other] != value else { continue }
                 while conv.inputs.count < 3 { conv.inputs.append("") }
@@ -21,6 +23,7 @@ enum ResidualAddFusion {
                 conv.attributes[FusedAttributes.residual] = .int(1)
                 conv.outputs = add.outputs
                 g.nodes[pi] = conv
+                for out in add.outputs where !out.isEmpty { producers[out] = pi }
                 fusedInto.insert(pi)
                 removed.insert(i)
                 break

@@ -11,6 +11,9 @@ enum InputValidator {
             guard let t = feeds[info.name] else {
                 throw OnyxError.invalidInput("missing input '\(info.name)'\(describe(info))")
             }
+            do { _ = try checkedElementCount(t.shape) } catch {
+                throw OnyxError.invalidInput("input '\(info.name)' has shape \(t.shape), which is too large")
+            }
             if let et = info.elementType, et != t.elementType {
                 throw OnyxError.invalidInput("input '\(info.name)' must be \(et), got \(t.elementType)")
             }

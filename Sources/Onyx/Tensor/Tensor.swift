@@ -131,23 +131,31 @@ public struct Tensor: @unchecked Sendable {
     }
 }
 
-/// The element count of `shape`, or throws when a dim is negative or the count would
-/// exceed `limit` (so absurd shapes fail before anything is allocated).
-func checkedElementCount(_ shape: [Int], limit: Int = 1 << 33) throws -> Int {
-    var n = 1
+/// Largest tensor Onyx creates, in bytes; bigger results fail with an error instead of
+/// exhausting memory.
+let maxTensorBytes = 1 << 32
+
+/// The element count of `shape`, or throws when a dim is negative or the shape is too large.
+/// Zero dims do not hide the others: the product of all non-zero dims must stay within
+/// `limit` too, so later index arithmetic on the shape cannot overflow.
+func checkedElementCount(_ shape: [Int], limit: Int = maxTensorBytes) throws -> Int {
+    var bound = 1
+    var hasZero = false
     for d in shape {
         guard d >= 0 else { throw KernelError("shape \(shape) has a negative dim") }
-        let (p, overflow) = n.multipliedReportingOverflow(by: d)
-        guard !overflow, p <= limit else { throw KernelError("shape \(shape) is too large to allocate") }
-        n = p
+        if d == 0 { hasZero = true; continue }
+        let (p, overflow) = bound.multipliedReportingOverflow(by: d)
+        guard !overflow, p <= limit else { throw KernelError("shape \(shape) is too large (limit \(limit) elements)") }
+        bound = p
     }
-    return n
+    return hasZero ? 0 : bound
 }
 
 extension Tensor {
     /// A new float32 tensor whose contents `fill` writes (every element must be written).
-    static func makeFloat(_ shape: [Int], _ fill: (UnsafeMutablePointer<Float>, Int) throws -> Void) rethrows -> Tensor {
-        let n = shape.reduce(1, *)
+    /// Throws when the shape is too large to allocate.
+    static func makeFloat(_ shape: [Int], _ fill: (UnsafeMutablePointer<Float>, Int) throws -> Void) throws -> Tensor {
+        let n = try checkedElementCount(shape, limit: maxTensorBytes / 4)
         let storage = TensorStorage(byteCount: n * 4)
         try fill(storage.bytes.assumingMemoryBound(to: Float.self), n)
         return Tensor(shape: shape, elementType: .float32, storage: storage)
@@ -155,8 +163,8 @@ extension Tensor {
 
     /// A new tensor of `type` whose raw bytes `fill` writes.
     static func makeRaw(_ shape: [Int], _ type: ElementType, zeroed: Bool = false,
-                        _ fill: (UnsafeMutableRawPointer) throws -> Void) rethrows -> Tensor {
-        let n = shape.reduce(1, *) * type.byteSize
+                        _ fill: (UnsafeMutableRawPointer) throws -> Void) throws -> Tensor {
+        let n = try checkedElementCount(shape, limit: maxTensorBytes / type.byteSize) * type.byteSize
         let storage = zeroed ? TensorStorage(zeroedByteCount: n) : TensorStorage(byteCount: n)
         try fill(storage.bytes)
         return Tensor(shape: shape, elementType: type, storage: storage)

@@ -36,6 +36,16 @@ struct ModelBuilder {
         initializers.append(t.data)
     }
 
+    /// An int64 initializer with raw_data.
+    mutating func initializer(_ name: String, dims: [Int64], int64s: [Int64]) {
+        var t = ProtoWriter()
+        for d in dims { t.varintField(1, UInt64(bitPattern: d)) }
+        t.varintField(2, 7)
+        t.bytesField(8, Data(name.utf8))
+        t.bytesField(9, int64s.withUnsafeBytes { Data($0) })
+        initializers.append(t.data)
+    }
+
     /// A float initializer stored in an external file.
     mutating func externalInitializer(_ name: String, dims: [Int64], location: String, length: Int) {
         var t = ProtoWriter()
