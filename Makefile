@@ -46,7 +46,7 @@ edge-cases: venv
 ## test: everything CI checks
 test: setup conformance edge-cases models-full
 	swift build
-	swift test 2>&1 | tee .build/test.log; test $${PIPESTATUS[0]} -eq 0
+	timeout 45m swift test 2>&1 | tee .build/test.log; test $${PIPESTATUS[0]} -eq 0
 	Tests/cli_test.sh .build/debug/onyx
 	@echo "== summary =="
 	@echo "golden models checked: $$(grep -c '^golden: ' .build/test.log) (each at batch 1 and batch > 1)"

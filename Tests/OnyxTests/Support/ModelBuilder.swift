@@ -63,9 +63,10 @@ struct ModelBuilder {
 
     private func valueInfo(_ v: (String, Int32, [Int64?])) -> Data {
         var shape = ProtoWriter()
-        for d in v.2 {
+        for (axis, d) in v.2.enumerated() {
             var dim = ProtoWriter()
-            if let d { dim.varintField(1, UInt64(bitPattern: d)) } else { dim.bytesField(2, Data("N".utf8)) }
+            // Unknown dims get symbolic names: "N" for the first axis, "D<axis>" after it.
+            if let d { dim.varintField(1, UInt64(bitPattern: d)) } else { dim.bytesField(2, Data((axis == 0 ? "N" : "D\(axis)").utf8)) }
             shape.bytesField(1, dim.data)
         }
         var tensor = ProtoWriter()
