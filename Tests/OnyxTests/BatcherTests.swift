@@ -28,9 +28,9 @@ import Testing
 
     @Test func concurrentCallersGetTheirOwnRowsInFewerRuns() async throws {
         let session = try Self.mlpSession()
-        let batcher = Batcher(session: session, policy: .init(maxBatchSize: 16, maxQueueDelay: 0.02))
         let counter = Counter()
-        batcher.onBatch = { counter.batch($0) }
+        let batcher = Batcher(session: session, policy: .init(maxBatchSize: 16, maxQueueDelay: 0.02),
+                              onBatch: { counter.batch($0) })
         let n = 48
         let expected = try (0..<n).map { try session.run(["input": Self.row($0)])["output"]!.floats }
         let results = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
@@ -60,9 +60,9 @@ import Testing
     }
 
     @Test func deadlinePassingInTheQueueTimesOutWithoutRunning() async throws {
-        let batcher = Batcher(session: try Self.mlpSession(), policy: .init(maxBatchSize: 64, maxQueueDelay: 0.3))
         let counter = Counter()
-        batcher.onBatch = { counter.batch($0) }
+        let batcher = Batcher(session: try Self.mlpSession(), policy: .init(maxBatchSize: 64, maxQueueDelay: 0.3),
+                              onBatch: { counter.batch($0) })
         await #expect(throws: Batcher.Failure.timedOut) {
             try await batcher.submit(["input": Self.row(1)], deadline: 0.02)
         }
@@ -72,9 +72,9 @@ import Testing
     }
 
     @Test func cancelledCallerLeavesTheQueue() async throws {
-        let batcher = Batcher(session: try Self.mlpSession(), policy: .init(maxBatchSize: 64, maxQueueDelay: 0.3))
         let counter = Counter()
-        batcher.onBatch = { counter.batch($0) }
+        let batcher = Batcher(session: try Self.mlpSession(), policy: .init(maxBatchSize: 64, maxQueueDelay: 0.3),
+                              onBatch: { counter.batch($0) })
         let task = Task { try await batcher.submit(["input": Self.row(2)]) }
         while batcher.queueDepth < 1 { try await Task.sleep(nanoseconds: 1_000_000) }
         task.cancel()
@@ -100,10 +100,10 @@ import Testing
         var b = ModelBuilder()
         b.input("x", [nil, nil]); b.output("y", [nil, nil])
         b.nodes = [.init(op: "Relu", inputs: ["x"], outputs: ["y"])]
-        let batcher = Batcher(session: try InferenceSession(model: Model(data: b.build()), options: .init(threads: 1)),
-                              policy: .init(maxBatchSize: 8, maxQueueDelay: 0.05))
         let counter = Counter()
-        batcher.onBatch = { counter.batch($0) }
+        let batcher = Batcher(session: try InferenceSession(model: Model(data: b.build()), options: .init(threads: 1)),
+                              policy: .init(maxBatchSize: 8, maxQueueDelay: 0.05),
+                              onBatch: { counter.batch($0) })
         async let a = batcher.submit(["x": try Tensor(shape: [1, 3], floats: [-1, 2, -3])])
         async let c = batcher.submit(["x": try Tensor(shape: [2, 2], floats: [4, -5, 6, -7])])
         let (ya, yc) = try await (a, c)

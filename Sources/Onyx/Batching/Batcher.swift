@@ -62,9 +62,9 @@ public final class Batcher: @unchecked Sendable {
     }
 
     /// Called on the inference thread after every run; keep it short.
-    public var onBatch: (@Sendable (BatchReport) -> Void)?
+    public let onBatch: (@Sendable (BatchReport) -> Void)?
     /// Called when a request ends without running: overloaded, timed out or cancelled.
-    public var onRejected: (@Sendable (Error) -> Void)?
+    public let onRejected: (@Sendable (Error) -> Void)?
 
     public let session: InferenceSession
     public let policy: Policy
@@ -100,10 +100,13 @@ public final class Batcher: @unchecked Sendable {
     /// True when the model's inputs all have a free first dim, so rows can be stacked.
     let canStack: Bool
 
-    /// Starts the inference thread.
-    public init(session: InferenceSession, policy: Policy = Policy()) {
+    /// Starts the inference thread. The hooks (for metrics) are fixed for the batcher's life.
+    public init(session: InferenceSession, policy: Policy = Policy(),
+                onBatch: (@Sendable (BatchReport) -> Void)? = nil, onRejected: (@Sendable (Error) -> Void)? = nil) {
         self.session = session
         self.policy = policy
+        self.onBatch = onBatch
+        self.onRejected = onRejected
         canStack = session.inputs.allSatisfy { info in
             guard let first = info.shape?.first else { return info.shape == nil }
             if case .fixed = first { return false }
