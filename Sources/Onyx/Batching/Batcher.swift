@@ -7,7 +7,8 @@ import Foundation
 /// the oldest request plus every other queued request with the same input signature (all
 /// dims but the batch dim), up to `maxBatchSize` rows, waiting at most `maxQueueDelay` for a
 /// batch to fill. The inputs are stacked along axis 0, run once, and each caller gets its
-/// own rows of every output. Requests that cannot be stacked run on their own.
+/// own rows of every output. Requests that cannot be stacked run on their own. Call
+/// `shutdown()` when done: it drains the queue and ends the thread.
 public final class Batcher: @unchecked Sendable {
     /// How requests are batched and admitted.
     public struct Policy: Sendable {
@@ -112,7 +113,8 @@ public final class Batcher: @unchecked Sendable {
             if case .fixed = first { return false }
             return true
         }
-        let thread = Thread { [unowned self] in self.workerLoop() }
+        // The thread keeps the batcher alive until `shutdown()` lets it finish.
+        let thread = Thread { self.workerLoop() }
         thread.name = "onyx-batcher"
         thread.stackSize = 8 << 20
         thread.start()
