@@ -1,52 +1,9 @@
 #include "onyx_kernels.h"
 #include <string.h>
 
-// Rows of `col` are (channel, ki, kj) triples; columns are output pixels. For each
-// row the valid output range [ow_lo, ow_hi) is computed once so the inner loop is a
-// plain strided copy with no bounds test.
-void onyx_im2col_f32(const float *x, const onyx_conv_geometry *g, float *col) {
-    const int64_t out_plane = g->out_h * g->out_w;
-    for (int64_t c = 0; c < g->channels; c++) {
-        const float *xc = x + c * g->in_h * g->in_w;
-        for (int64_t ki = 0; ki < g->kernel_h; ki++) {
-            for (int64_t kj = 0; kj < g->kernel_w; kj++) {
-                float *row = col + ((c * g->kernel_h + ki) * g->kernel_w + kj) * out_plane;
-                const int64_t col_off = kj * g->dilation_w - g->pad_left;
-                // ow*sw + col_off in [0, in_w)  <=>  ow in [lo, hi)
-                int64_t lo = col_off >= 0 ? 0 : (-col_off + g->stride_w - 1) / g->stride_w;
-                int64_t hi = g->in_w - col_off <= 0 ? 0 : (g->in_w - col_off + g->stride_w - 1) / g->stride_w;
-                if (hi > g->out_w) hi = g->out_w;
-                if (lo > hi) lo = hi;
-                for (int64_t oh = 0; oh < g->out_h; oh++) {
-                    float *dst = row + oh * g->out_w;
-                    const int64_t ih = oh * g->stride_h - g->pad_top + ki * g->dilation_h;
-                    if (ih < 0 || ih >= g->in_h) {
-                        memset(dst, 0, (size_t)g->out_w * sizeof(float));
-                        continue;
-                    }
-                    const float *src = xc + ih * g->in_w + col_off;
-                    for (int64_t ow = 0; ow < lo; ow++) dst[ow] = 0.0f;
-                    if (g->stride_w == 1) {
-                        memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
-                    } else {
-                        for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * g->stride_w];
-                    }
-                    for (int64_t ow = hi; ow < g->out_w; ow++) dst[ow] = 0.0f;
-                }
-            }
-        }
-    }
-}
-
-ONYX_MULTIVERSION
-void onyx_add_channel_bias_f32(float *y, const float *bias, int64_t channels, int64_t plane) {
-    for (int64_t c = 0; c < channels; c++) {
-        const float b = bias[c];
-        float *yc = y + c * plane;
-        for (int64_t i = 0; i < plane; i++) yc[i] += b;
-    }
-}
-
+// Rows of `col` are (channel, ki, kj) triples; columns are the output pixels of the range.
+// For each row the valid output columns [lo, hi) are computed once, so the inner loops are
+// plain (strided) copies with no bounds test.
 ONYX_MULTIVERSION
 void onyx_im2col_range_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1) {
     const int64_t width = p1 - p0;

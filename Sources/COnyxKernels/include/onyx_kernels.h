@@ -42,19 +42,14 @@ void onyx_maxpool2d_f32(const float *x, float *y, int64_t *indices, int64_t plan
 /// input, otherwise by its positions inside the real input.
 void onyx_avgpool2d_f32(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g, int count_include_pad);
 
-/// col[(c*kh + i)*kw + j][oh*out_w + ow] = x[c][oh*sh - pt + i*dh][ow*sw - pl + j*dw], 0 outside.
-void onyx_im2col_f32(const float *x, const onyx_conv_geometry *g, float *col);
-
-/// im2col restricted to output pixels [p0, p1): col has (p1 - p0) columns per row.
+/// im2col for output pixels [p0, p1): col[(c*kh + i)*kw + j][p - p0] =
+/// x[c][oh*sh - pt + i*dh][ow*sw - pl + j*dw] with p = oh*out_w + ow, 0 outside the image.
 void onyx_im2col_range_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1);
 
 /// Epilogue over a block of rows: y[m*ldy + j] = act(y[m*ldy + j] + (bias ? bias[m] : 0)
 ///                                                   + (res ? res[m*ldr + j] : 0)), j < cols.
 void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, const float *bias,
                             const float *res, int64_t ldr, int act, float alpha, float beta);
-
-/// y[i] += b[i / plane] for i in [0, channels*plane).
-void onyx_add_channel_bias_f32(float *y, const float *bias, int64_t channels, int64_t plane);
 
 /// Activation applied by epilogues and the standalone activation ops.
 typedef enum { ONYX_ACT_NONE = 0, ONYX_ACT_RELU = 1, ONYX_ACT_CLIP = 2, ONYX_ACT_LEAKY = 3 } onyx_activation;
