@@ -20,18 +20,6 @@ typedef struct {
 #define ONYX_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define ONYX_MULTIVERSION
-/// Depthwise 2-D conv (group == input channels; `multiplier` output channels per input
-/// channel) with bias and activation fused; g->channels is ignored.
-void onyx_depthwise_conv2d_f32(const float *x, const float *w, const float *bias, float *y,
-                               int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
-                               int act, float alpha, float beta);
-
-/// 3x3 depthwise conv (stride 1 or 2, dilation 1) with AVX2+FMA intrinsics. Returns 0
-/// without touching y when the CPU lacks AVX2/FMA or the geometry is not covered.
-int onyx_depthwise3x3_avx2(const float *x, const float *w, const float *bias, float *y,
-                           int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
-                           int act, float alpha, float beta);
-
 #endif
 
 /// Max pooling of `planes` images of g->in_h x g->in_w (g->channels ignored).
