@@ -25,8 +25,6 @@ struct OpContext {
 
     /// True when output `i` is declared and named.
     func wantsOutput(_ i: Int) -> Bool { i < node.outputs.count && !node.outputs[i].isEmpty }
-    /// True when input `i` is declared and named.
-    func hasInput(_ i: Int) -> Bool { i < node.inputs.count && !node.inputs[i].isEmpty }
 
     func invalid(_ attribute: String, _ reason: String) -> OnyxError {
         .invalidAttribute(location, attribute: attribute, reason: reason)
@@ -76,12 +74,6 @@ struct OpContext {
         guard let a = node.attributes[name] else { return nil }
         guard case .tensor(let t) = a else { throw invalid(name, "expected a tensor") }
         return t
-    }
-
-    /// Fails when the node carries an attribute this op version does not accept with a
-    /// meaningful value here (e.g. a training-only flag set).
-    func rejectUnsupported(_ name: String, _ reason: String) throws {
-        if node.attributes[name] != nil { throw invalid(name, reason) }
     }
 }
 

@@ -55,16 +55,6 @@ final class BufferPool: @unchecked Sendable {
         lock.unlock()
         p.deallocate()
     }
-
-    /// Frees every idle buffer.
-    func drain() {
-        lock.lock()
-        let all = free.values.flatMap { $0 }
-        free = [:]
-        idleBytes = 0
-        lock.unlock()
-        for p in all { p.deallocate() }
-    }
 }
 
 /// Scratch memory for a kernel (im2col columns, Winograd tiles), drawn from the pool so it
