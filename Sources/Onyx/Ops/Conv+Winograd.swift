@@ -1,4 +1,5 @@
 import COnyxKernels
+import Foundation
 
 /// Winograd F(4x4,3x3) for 3x3 stride-1 convs: weights transformed once at load, then per
 /// image an input transform, 36 sgemm calls (one per tile element) and an output transform.
@@ -15,6 +16,26 @@ enum WinogradConv {
         }
 
         deinit { u.deallocate() }
+    }
+
+    /// Transforms the weights the first time a run takes the Winograd path: whether it does
+    /// depends on the image size, so layers that never use it (small late stages) never pay
+    /// the 4x memory of the transformed weights.
+    final class LazyWeights: @unchecked Sendable {
+        private let w: Tensor
+        private var transformed: Weights?
+        private let lock = NSLock()
+
+        init(_ w: Tensor) { self.w = w }
+
+        var weights: Weights {
+            lock.lock()
+            defer { lock.unlock() }
+            if let t = transformed { return t }
+            let t = Weights(w)
+            transformed = t
+            return t
+        }
     }
 
     /// True for the convs this path computes: 3x3 kernels, unit strides and dilations, one group.

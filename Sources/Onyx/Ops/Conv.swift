@@ -18,12 +18,12 @@ enum ConvOp {
             throw ctx.invalid("inputs", "Conv takes X, W and an optional B, got \(ctx.node.inputs.count) inputs")
         }
         let threads = ctx.threads
-        // With constant weights the algorithm (and so the profile label) is known at load,
-        // and Winograd weights are transformed once here.
+        // With constant weights the algorithm (and so the profile label) is known at load;
+        // Winograd weights are transformed once, on first use.
         let constW = ctx.constants[ctx.node.inputs[1]].flatMap { $0.elementType == .float32 ? $0 : nil }
         var label = constW.map { algorithm(weights: $0.shape, group: group, window: window).rawValue } ?? "conv"
         let winograd = constW.flatMap { w in
-            WinogradConv.applies(weights: w.shape, group: group, window: window) ? WinogradConv.Weights(w) : nil
+            WinogradConv.applies(weights: w.shape, group: group, window: window) ? WinogradConv.LazyWeights(w) : nil
         }
         if winograd != nil { label = Algorithm.winograd.rawValue + "|" + label }
         return Kernel(label: label + epilogue.labelSuffix(residual: hasResidual)) { inputs in
@@ -38,7 +38,7 @@ enum ConvOp {
             }
             let useWinograd = winograd != nil && WinogradConv.worthIt(problem)
             var y = try run(problem, x: x, w: w, bias: inputs.optional(2), residual: residual,
-                        epilogue: lateResidual == nil ? epilogue : .none, winograd: useWinograd ? winograd : nil,
+                        epilogue: lateResidual == nil ? epilogue : .none, winograd: useWinograd ? winograd?.weights : nil,
                         threads: threads)
             if let r = lateResidual {
                 y = try ElementwiseOps.apply(.add, y, r)
