@@ -142,3 +142,18 @@ void onyx_avgpool2d_f32(const float *x, float *y, int64_t planes, const onyx_con
         }
     }
 }
+
+// Eight running sums so the reduction vectorizes (a single float sum cannot be reordered).
+ONYX_MULTIVERSION
+void onyx_global_avgpool_f32(const float *x, float *y, int64_t planes, int64_t size) {
+    for (int64_t p = 0; p < planes; p++) {
+        const float *xp = x + p * size;
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t i = 0;
+        for (; i + 8 <= size; i += 8)
+            for (int j = 0; j < 8; j++) acc[j] += xp[i + j];
+        float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; i < size; i++) sum += xp[i];
+        y[p] = size > 0 ? sum / (float)size : 0.0f;
+    }
+}

@@ -30,6 +30,9 @@ void onyx_maxpool2d_f32(const float *x, float *y, int64_t *indices, int64_t plan
 /// input, otherwise by its positions inside the real input.
 void onyx_avgpool2d_f32(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g, int count_include_pad);
 
+/// y[p] = mean of x[p*size .. (p+1)*size) for each of `planes` planes (0 for empty planes).
+void onyx_global_avgpool_f32(const float *x, float *y, int64_t planes, int64_t size);
+
 /// im2col for output pixels [p0, p1): col[(c*kh + i)*kw + j][p - p0] =
 /// x[c][oh*sh - pt + i*dh][ow*sw - pl + j*dw] with p = oh*out_w + ow, 0 outside the image.
 void onyx_im2col_range_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1);

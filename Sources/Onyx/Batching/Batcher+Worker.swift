@@ -52,33 +52,33 @@ extension Batcher {
         queue.reduce(0) { $0 + ($1.signature == first.signature ? ($1.rows ?? 0) : 0) }
     }
 
-    /// Runs one batch and answers its requests.
+    /// Runs one batch and answers its requests. The batch is reported before any caller is
+    /// resumed, so a caller that has its result also sees the batch in the metrics.
     private func run(_ batch: [Request]) {
         guard !batch.isEmpty else { return }
         let start = DispatchTime.now().uptimeNanoseconds
         let queueSeconds = batch.map { Double(start - $0.enqueued) / 1e9 }
-        var failed = false
+        var results: [Result<[String: Tensor], Error>]
         if batch.count == 1 {
-            let result = Result { try session.run(batch[0].inputs) }
-            if case .failure = result { failed = true }
-            batch[0].finish(result)
+            results = [Result { try session.run(batch[0].inputs) }]
         } else {
             let rows = batch.map { $0.rows ?? 0 }
             do {
-                let outputs = try session.run(try BatchStacking.stack(batch.map(\.inputs)))
+                let outputs = try session.run(BatchStacking.stack(batch.map(\.inputs)))
                 if let parts = try BatchStacking.split(outputs, rows: rows) {
-                    for (r, part) in zip(batch, parts) { r.finish(.success(part)) }
+                    results = parts.map { .success($0) }
                 } else {
                     // Outputs do not follow the batch rows: answer each request on its own.
-                    for r in batch { r.finish(Result { try session.run(r.inputs) }) }
+                    results = batch.map { r in Result { try session.run(r.inputs) } }
                 }
             } catch {
-                failed = true
-                for r in batch { r.finish(.failure(error)) }
+                results = batch.map { _ in .failure(error) }
             }
         }
+        let failed = results.contains { if case .failure = $0 { return true } else { return false } }
         let compute = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         onBatch?(BatchReport(rows: batch.reduce(0) { $0 + ($1.rows ?? 1) }, requests: batch.count,
                              queueSeconds: queueSeconds, computeSeconds: compute, failed: failed))
+        for (request, result) in zip(batch, results) { request.finish(result) }
     }
 }

@@ -173,9 +173,7 @@ enum PoolingOps {
                             for i in 0..<size where xp[i] > m || xp[i].isNaN { m = xp[i] }
                             py[p] = m
                         } else {
-                            var sum: Float = 0
-                            for i in 0..<size { sum += xp[i] }
-                            py[p] = size > 0 ? sum / Float(size) : 0
+                            onyx_global_avgpool_f32(xp, py + p, 1, Int64(size))
                         }
                     }
                 }]
