@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CONFORMANCE_DIR := Tests/Conformance/generated
 
-.PHONY: setup apt venv build run test conformance edge-cases models models-full bench-compare clean
+.PHONY: setup apt venv build run serve test test-serve conformance edge-cases models models-full bench-compare clean
 
 ## setup: install missing apt packages and the pinned Python venv for reference data
 setup: apt venv
@@ -26,6 +26,12 @@ $(VENV)/.stamp: Models/requirements.txt
 
 build: apt
 	swift build
+
+## serve: build and start the example server (KServe v2 + /predict) on the bundled fraud MLP
+##   at http://127.0.0.1:8080; pass flags with SERVE_ARGS, e.g. make serve SERVE_ARGS="--port 9000"
+serve: apt
+	swift build -c release --package-path Examples/OnyxServe --product onyx-serve
+	Examples/OnyxServe/.build/release/onyx-serve --model Models/mlp_fraud/model.onnx $(SERVE_ARGS)
 
 ## run: build and run `onyx` on the bundled LeNet-5 model
 run: setup
@@ -48,11 +54,18 @@ test: setup conformance edge-cases models-full
 	swift build
 	timeout 45m swift test 2>&1 | tee .build/test.log; test $${PIPESTATUS[0]} -eq 0
 	Tests/cli_test.sh .build/debug/onyx
+	$(MAKE) test-serve
 	@echo "== summary =="
 	@echo "golden models checked: $$(grep -c '^golden: ' .build/test.log) (each at batch 1 and batch > 1)"
 	@grep -E '^conformance: ran' .build/test.log | tail -1
 	@grep -E '^edge cases: ran' .build/test.log | tail -1
 	@grep -E 'Test run with' .build/test.log | tail -1
+	@grep -E 'Test run with' .build/test-serve.log | tail -1 | sed 's/^/server: /'
+
+## test-serve: the example server's tests (real HTTP on an ephemeral port)
+test-serve: apt
+	mkdir -p .build
+	timeout 30m swift test --package-path Examples/OnyxServe 2>&1 | tee .build/test-serve.log; test $${PIPESTATUS[0]} -eq 0
 
 ## models: regenerate the committed small models and their golden data
 models: venv

@@ -1,0 +1,115 @@
+import Hummingbird
+import Onyx
+
+extension Router {
+    /// `GET /v2/models/{name}`, `GET /v2/models/{name}/ready`, `POST /v2/models/{name}/infer`.
+    func addModelRoutes(_ serve: ServeContext) {
+        get("/v2/models/{name}") { _, context in
+            let model = try serve.model(named: context.parameters.get("name"))
+            return try InferenceProtocol.ModelMetadata(
+                name: model.name, versions: ["1"], platform: "onnx",
+                inputs: model.session.inputs.map(TensorCodec.metadata),
+                outputs: model.session.outputs.map(TensorCodec.metadata)).jsonResponse()
+        }
+        get("/v2/models/{name}/ready") { _, context in
+            let model = try serve.model(named: context.parameters.get("name"))
+            let ready = serve.state.isReady
+            return try InferenceProtocol.ModelReady(name: model.name, ready: ready)
+                .jsonResponse(status: ready ? .ok : .serviceUnavailable)
+        }
+        post("/v2/models/{name}/infer") { request, context in
+            let model = try serve.model(named: context.parameters.get("name"))
+            var request = request
+            let body = try await request.decodeJSON(InferenceProtocol.InferenceRequest.self,
+                                                    limit: serve.configuration.maxBodyBytes)
+            let inputs = try serve.tensors(from: body)
+            let wanted = try serve.requestedOutputs(body)
+            let outputs = try await serve.infer(inputs)
+            var answer = InferenceProtocol.InferenceResponse(model_name: model.name, id: body.id, outputs: [])
+            for name in wanted {
+                guard let tensor = outputs[name] else { continue }
+                answer.outputs.append(.init(name: name, shape: tensor.shape, datatype: TensorCodec.datatype(of: tensor.elementType),
+                                            data: try TensorCodec.data(tensor)))
+            }
+            return try answer.jsonResponse()
+        }
+    }
+}
+
+extension InferenceProtocol {
+    /// `GET /v2/models/{name}/ready`.
+    struct ModelReady: Codable, Sendable {
+        var name: String
+        var ready: Bool
+    }
+}
+
+extension ServeContext {
+    /// The served model if `name` is its name, else 404.
+    func model(named name: String?) throws -> ServedModel {
+        guard let name, name == model.name else {
+            throw APIError.notFound("unknown model '\(name ?? "")'; this server serves '\(model.name)'")
+        }
+        return model
+    }
+
+    /// The request's inputs as tensors, checked against the graph's inputs by name and type.
+    func tensors(from body: InferenceProtocol.InferenceRequest) throws -> [String: Tensor] {
+        let declared = model.session.inputs
+        var tensors: [String: Tensor] = [:]
+        for (i, input) in body.inputs.enumerated() {
+            let what = "input '\(input.name)'"
+            guard let info = declared.first(where: { $0.name == input.name }) else {
+                let names = declared.map { "'\($0.name)'" }.joined(separator: ", ")
+                throw APIError.badRequest("inputs[\(i)]: the model has no input '\(input.name)'; its inputs are \(names)")
+            }
+            guard tensors[input.name] == nil else { throw APIError.badRequest("\(what) is given twice") }
+            let type = try TensorCodec.elementType(input.datatype, what: what)
+            if let expected = info.elementType, expected != type {
+                throw APIError.badRequest("\(what): datatype \(input.datatype) but the model expects \(TensorCodec.datatype(of: expected))")
+            }
+            tensors[input.name] = try TensorCodec.tensor(input.data.values, shape: input.shape, type: type, what: what)
+        }
+        if let missing = declared.first(where: { tensors[$0.name] == nil }) {
+            throw APIError.badRequest("missing input '\(missing.name)' (\(TensorCodec.datatype(of: missing.elementType ?? .float32)) \(TensorCodec.shape(of: missing)))")
+        }
+        return tensors
+    }
+
+    /// The output names to answer with: the requested ones (each must exist) or all.
+    func requestedOutputs(_ body: InferenceProtocol.InferenceRequest) throws -> [String] {
+        let all = model.session.outputs.map(\.name)
+        guard let requested = body.outputs, !requested.isEmpty else { return all }
+        for output in requested where !all.contains(output.name) {
+            throw APIError.badRequest("the model has no output '\(output.name)'; its outputs are \(all.map { "'\($0)'" }.joined(separator: ", "))")
+        }
+        return requested.map(\.name)
+    }
+
+    /// Runs through the shared batcher, refusing before warm-up, and counts the outcome.
+    func infer(_ inputs: [String: Tensor]) async throws -> [String: Tensor] {
+        guard state.isWarmedUp else {
+            metrics.recordInference(model: model.name, outcome: "not_ready")
+            throw APIError(status: .serviceUnavailable, message: "model '\(model.name)' is not ready yet", headers: [.retryAfter: "1"])
+        }
+        do {
+            let outputs = try await model.infer(inputs)
+            metrics.recordInference(model: model.name, outcome: "ok")
+            return outputs
+        } catch {
+            metrics.recordInference(model: model.name, outcome: Self.outcome(of: error))
+            throw error
+        }
+    }
+
+    static func outcome(of error: Error) -> String {
+        switch error {
+        case Batcher.Failure.overloaded: return "overloaded"
+        case Batcher.Failure.timedOut: return "timed_out"
+        case Batcher.Failure.shuttingDown: return "shutting_down"
+        case OnyxError.invalidInput, OnyxError.invalidTensor: return "invalid"
+        case is CancellationError: return "cancelled"
+        default: return "error"
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+@testable import OnyxServe
+
+@Suite("Configuration and shutdown")
+struct ConfigurationTests {
+    @Test func defaults() throws {
+        let config = try ServeConfiguration.parse(arguments: [], environment: [:], defaultModelPath: "/m/mlp_fraud/model.onnx")
+        #expect(config.modelName == "mlp_fraud")
+        #expect(config.host == "127.0.0.1")
+        #expect(config.port == 8080)
+        #expect(config.maxBodyBytes == 8 << 20)
+    }
+
+    @Test func flagWinsOverEnvironment() throws {
+        let config = try ServeConfiguration.parse(
+            arguments: ["--port", "9000", "--max-batch-size=4", "--model", "/x/lenet5/model.onnx"],
+            environment: ["ONYX_PORT": "7000", "ONYX_HOST": "0.0.0.0", "ONYX_THREADS": "3", "ONYX_MODEL": "/y/z.onnx"],
+            defaultModelPath: "/m/mlp_fraud/model.onnx")
+        #expect(config.port == 9000)
+        #expect(config.host == "0.0.0.0")
+        #expect(config.threads == 3)
+        #expect(config.maxBatchSize == 4)
+        #expect(config.modelPath == "/x/lenet5/model.onnx")
+        #expect(config.modelName == "lenet5")
+    }
+
+    @Test(arguments: [["--port", "http"], ["--threads", "0"], ["--max-queue-delay-ms", "-1"], ["--bogus", "1"], ["--port"]])
+    func badValuesAreErrors(arguments: [String]) {
+        #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.parse(arguments: arguments, environment: [:], defaultModelPath: "m.onnx")
+        }
+    }
+
+    @Test func badEnvironmentValueNamesTheVariable() {
+        do {
+            _ = try ServeConfiguration.parse(arguments: [], environment: ["ONYX_PORT": "eighty"], defaultModelPath: "m.onnx")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("ONYX_PORT"))
+        }
+    }
+
+    @Test func bundledModelIsFound() {
+        #expect(FileManager.default.fileExists(atPath: ServeConfiguration.bundledModelPath(workingDirectory: "/nonexistent")))
+    }
+
+    @Test func drainServiceTurnsReadinessOffThenWaits() async throws {
+        let state = ServerState()
+        state.markWarmedUp()
+        let drain = DrainService(state: state, delaySeconds: 0.3, logger: Logger(label: "test"))
+        let group = ServiceGroup(configuration: .init(services: [drain], logger: Logger(label: "test")))
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(state.isReady)
+            await group.triggerGracefulShutdown()
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(!state.isReady, "readiness is false as soon as shutdown begins")
+            try await tasks.waitForAll()
+        }
+        #expect(ContinuousClock.now - start >= .milliseconds(300))
+    }
+}
