@@ -5,6 +5,7 @@ import Prometheus
 public final class ServeMetrics: Sendable {
     /// The registry `/metrics` emits.
     public let registry: PrometheusCollectorRegistry
+    private let process: ProcessMetrics
 
     /// Request latency buckets, 0.5 ms to 10 s.
     static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -46,6 +47,7 @@ public final class ServeMetrics: Sendable {
     /// Creates the registry with the model-level series present from the start.
     public init(model: String, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        process = ProcessMetrics(registry: registry)
         modelReady(model).set(to: 0)
         queueDepth(model).set(to: 0)
     }
@@ -92,5 +94,8 @@ public final class ServeMetrics: Sendable {
     }
 
     /// The registry in Prometheus text format.
-    public func render() -> String { registry.emitToString() }
+    public func render() -> String {
+        process.update()
+        return registry.emitToString()
+    }
 }

@@ -122,7 +122,8 @@ struct RoutesTests {
             for name in ["http_request_duration_seconds_bucket", "http_requests_total", "http_requests_in_flight",
                          "onyx_inference_batch_size_bucket", "onyx_inference_queue_duration_seconds_bucket",
                          "onyx_inference_compute_duration_seconds_bucket", "onyx_inference_requests_total",
-                         "onyx_queue_depth", "onyx_model_ready"] {
+                         "onyx_queue_depth", "onyx_model_ready", "process_cpu_seconds_total",
+                         "process_resident_memory_bytes"] {
                 #expect(text.contains(name), "missing \(name)")
             }
             #expect(text.contains(#"endpoint="/v2/models/{name}/infer""#))
