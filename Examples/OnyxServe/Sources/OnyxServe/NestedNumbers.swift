@@ -25,6 +25,19 @@ struct NestedNumbers: Decodable, Sendable {
     }
 
     init(from decoder: Decoder) throws {
+        // Numbers first: a failed decode throws, and throwing once per number (rather than
+        // once per array) made large payloads take seconds.
+        if let single = try? decoder.singleValueContainer(), let d = try? single.decode(Double.self) {
+            if d.rounded() == d, abs(d) < 9_007_199_254_740_992 {
+                values = [.integer(Int64(d))]
+            } else if d.rounded() == d, let i = try? single.decode(Int64.self) {
+                values = [.integer(i)] // beyond 2^53: read the digits exactly
+            } else {
+                values = [.real(d)]
+            }
+            shape = []
+            return
+        }
         if var array = try? decoder.unkeyedContainer() {
             var values: [JSONNumber] = []
             var innerShape: [Int]?
@@ -44,11 +57,7 @@ struct NestedNumbers: Decodable, Sendable {
             return
         }
         let single = try decoder.singleValueContainer()
-        if let i = try? single.decode(Int64.self) {
-            values = [.integer(i)]
-        } else if let d = try? single.decode(Double.self) {
-            values = [.real(d)]
-        } else if let b = try? single.decode(Bool.self) {
+        if let b = try? single.decode(Bool.self) {
             values = [.integer(b ? 1 : 0)]
         } else {
             throw DecodingError.dataCorruptedError(in: single, debugDescription: "expected a number or an array of numbers")
