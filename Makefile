@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CONFORMANCE_DIR := Tests/Conformance/generated
 
-.PHONY: setup apt venv build run serve test test-serve conformance edge-cases models models-full bench-compare clean
+.PHONY: setup apt venv build run serve loadtest test test-serve conformance edge-cases models models-full bench-compare clean
 
 ## setup: install missing apt packages and the pinned Python venv for reference data
 setup: apt venv
@@ -32,6 +32,14 @@ build: apt
 serve: apt
 	swift build -c release --package-path Examples/OnyxServe --product onyx-serve
 	Examples/OnyxServe/.build/release/onyx-serve --model Models/mlp_fraud/model.onnx $(SERVE_ARGS)
+
+## loadtest: onyx-serve (batching on/off) vs FastAPI + uvicorn (2 workers) + onnxruntime, same
+##   run, wrk on loopback: fraud MLP at 64 connections, LeNet-5 and SqueezeNet 1.1 at 32
+loadtest: venv models-full
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	$(PY) -m pip install -q --disable-pip-version-check -r Benchmarks/serving/requirements.txt
+	swift build -c release --package-path Examples/OnyxServe --product onyx-serve
+	$(PY) Benchmarks/serving/loadtest.py $(LOADTEST_ARGS)
 
 ## run: build and run `onyx` on the bundled LeNet-5 model
 run: setup
