@@ -30,6 +30,12 @@ static inline __m256 load_even(const float *x) {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
+// Eight inputs of one tap: consecutive for stride 1, every other one for stride 2.
+__attribute__((target("avx2,fma")))
+static inline __m256 load_tap(const float *p, int64_t stride) {
+    return stride == 1 ? _mm256_loadu_ps(p) : load_even(p);
+}
+
 __attribute__((target("avx2,fma")))
 int onyx_depthwise3x3_avx2(const float *x, const float *w, const float *bias, float *y,
                            int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
@@ -74,27 +80,10 @@ int onyx_depthwise3x3_avx2(const float *x, const float *w, const float *bias, fl
             for (int64_t ow = 0; ow < out_w8; ow += 8) {
                 const int64_t base = ow * sw;
                 __m256 acc = vb;
-                if (sw == 1) {
-                    acc = _mm256_fmadd_ps(vw[0], _mm256_loadu_ps(r0 + base), acc);
-                    acc = _mm256_fmadd_ps(vw[1], _mm256_loadu_ps(r0 + base + 1), acc);
-                    acc = _mm256_fmadd_ps(vw[2], _mm256_loadu_ps(r0 + base + 2), acc);
-                    acc = _mm256_fmadd_ps(vw[3], _mm256_loadu_ps(r1 + base), acc);
-                    acc = _mm256_fmadd_ps(vw[4], _mm256_loadu_ps(r1 + base + 1), acc);
-                    acc = _mm256_fmadd_ps(vw[5], _mm256_loadu_ps(r1 + base + 2), acc);
-                    acc = _mm256_fmadd_ps(vw[6], _mm256_loadu_ps(r2 + base), acc);
-                    acc = _mm256_fmadd_ps(vw[7], _mm256_loadu_ps(r2 + base + 1), acc);
-                    acc = _mm256_fmadd_ps(vw[8], _mm256_loadu_ps(r2 + base + 2), acc);
-                } else {
-                    acc = _mm256_fmadd_ps(vw[0], load_even(r0 + base), acc);
-                    acc = _mm256_fmadd_ps(vw[1], load_even(r0 + base + 1), acc);
-                    acc = _mm256_fmadd_ps(vw[2], load_even(r0 + base + 2), acc);
-                    acc = _mm256_fmadd_ps(vw[3], load_even(r1 + base), acc);
-                    acc = _mm256_fmadd_ps(vw[4], load_even(r1 + base + 1), acc);
-                    acc = _mm256_fmadd_ps(vw[5], load_even(r1 + base + 2), acc);
-                    acc = _mm256_fmadd_ps(vw[6], load_even(r2 + base), acc);
-                    acc = _mm256_fmadd_ps(vw[7], load_even(r2 + base + 1), acc);
-                    acc = _mm256_fmadd_ps(vw[8], load_even(r2 + base + 2), acc);
-                }
+                const float *rows[3] = {r0, r1, r2};
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        acc = _mm256_fmadd_ps(vw[i * 3 + j], load_tap(rows[i] + base + j, sw), acc);
                 acc = act_vec(acc, act, valpha, vbeta);
                 if (ow + 8 <= g->out_w) _mm256_storeu_ps(ym + oh * g->out_w + ow, acc);
                 else _mm256_store_ps(row_out + ow, acc);
