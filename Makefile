@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CONFORMANCE_DIR := Tests/Conformance/generated
 
-.PHONY: setup apt venv build run serve loadtest test test-serve conformance edge-cases models models-full bench-compare clean
+.PHONY: setup apt venv build run serve loadtest test test-serve test-deploy conformance edge-cases models models-full bench-compare clean
 
 ## setup: install missing apt packages and the pinned Python venv for reference data
 setup: apt venv
@@ -63,17 +63,33 @@ test: setup conformance edge-cases models-full
 	timeout 45m swift test 2>&1 | tee .build/test.log; test $${PIPESTATUS[0]} -eq 0
 	Tests/cli_test.sh .build/debug/onyx
 	$(MAKE) test-serve
+	$(MAKE) test-deploy
 	@echo "== summary =="
 	@echo "golden models checked: $$(grep -c '^golden: ' .build/test.log) (each at batch 1 and batch > 1)"
 	@grep -E '^conformance: ran' .build/test.log | tail -1
 	@grep -E '^edge cases: ran' .build/test.log | tail -1
 	@grep -E 'Test run with' .build/test.log | tail -1
 	@grep -E 'Test run with' .build/test-serve.log | tail -1 | sed 's/^/server: /'
+	@grep -E '^deploy: ' .build/test-deploy.log | tail -1
 
 ## test-serve: the example server's tests (real HTTP on an ephemeral port)
 test-serve: apt
 	mkdir -p .build
 	timeout 30m swift test --package-path Examples/OnyxServe 2>&1 | tee .build/test-serve.log; test $${PIPESTATUS[0]} -eq 0
+
+## test-deploy: Kubernetes manifests, Dockerfile, Prometheus rules and dashboard checked against a
+##   live onyx-serve scraped by a real Prometheus under wrk load (Examples/OnyxServe/deploy/check.py)
+test-deploy: apt venv
+	@need=""; for t in prometheus:prometheus promtool:prometheus wrk:wrk kubectl:kubectl; do \
+	  command -v $${t%%:*} >/dev/null || need="$$need $${t##*:}"; done; need=$$(echo $$need | tr ' ' '\n' | sort -u); \
+	if [ -n "$$need" ]; then echo "installing:" $$need; $(SUDO) apt-get update -qq; \
+	  for p in $$need; do DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$p >/dev/null \
+	    || echo "apt-get install $$p failed$$( [ $$p = kubectl ] && echo ': the kustomize checks will be skipped')"; done; fi
+	$(PY) -m pip install -q --disable-pip-version-check -r Examples/OnyxServe/deploy/requirements.txt
+	swift build --package-path Examples/OnyxServe --product onyx-serve
+	mkdir -p .build
+	timeout 15m $(PY) Examples/OnyxServe/deploy/check.py --serve-bin Examples/OnyxServe/.build/debug/onyx-serve 2>&1 \
+	  | tee .build/test-deploy.log; test $${PIPESTATUS[0]} -eq 0
 
 ## models: regenerate the committed small models and their golden data
 models: venv
