@@ -3,15 +3,6 @@
 // Branch-free forms so the compiler vectorizes them (8 floats per ymm in the AVX2 clone).
 // NaN passes through every activation unchanged, as onnxruntime does.
 
-static inline float activate(float v, int act, float alpha, float beta) {
-    switch (act) {
-    case ONYX_ACT_RELU: return v < 0.0f ? 0.0f : v;
-    case ONYX_ACT_CLIP: v = v < alpha ? alpha : v; return v > beta ? beta : v;
-    case ONYX_ACT_LEAKY: return v < 0.0f ? v * alpha : v;
-    default: return v;
-    }
-}
-
 ONYX_MULTIVERSION
 void onyx_activation_f32(const float *x, float *y, int64_t n, int act, float alpha, float beta) {
     switch (act) {
@@ -40,9 +31,9 @@ void onyx_channel_epilogue_f32(float *y, const float *scale, const float *shift,
         const float s = scale ? scale[c] : 1.0f, b = shift ? shift[c] : 0.0f;
         if (residual) {
             const float *rc = residual + c * plane;
-            for (int64_t i = 0; i < plane; i++) yc[i] = activate(yc[i] * s + b + rc[i], act, alpha, beta);
+            for (int64_t i = 0; i < plane; i++) yc[i] = onyx_activate(yc[i] * s + b + rc[i], act, alpha, beta);
         } else {
-            for (int64_t i = 0; i < plane; i++) yc[i] = activate(yc[i] * s + b, act, alpha, beta);
+            for (int64_t i = 0; i < plane; i++) yc[i] = onyx_activate(yc[i] * s + b, act, alpha, beta);
         }
     }
 }
@@ -66,9 +57,9 @@ void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, c
         const float b = bias ? bias[m] : 0.0f;
         if (res) {
             const float *rm = res + m * ldr;
-            for (int64_t j = 0; j < cols; j++) ym[j] = activate(ym[j] + b + rm[j], act, alpha, beta);
+            for (int64_t j = 0; j < cols; j++) ym[j] = onyx_activate(ym[j] + b + rm[j], act, alpha, beta);
         } else {
-            for (int64_t j = 0; j < cols; j++) ym[j] = activate(ym[j] + b, act, alpha, beta);
+            for (int64_t j = 0; j < cols; j++) ym[j] = onyx_activate(ym[j] + b, act, alpha, beta);
         }
     }
 }

@@ -3,23 +3,14 @@
 // Winograd F(4x4, 3x3): a 3x3 stride-1 conv computed per 4x4 output tile from a 6x6
 // input tile as Y = A^T [ (G g G^T) .* (B^T d B) ] A, i.e. 36 multiplies per tile and
 // channel pair instead of 144. The 36 element-wise products over all channels become
-// 36 independent GEMMs, done by sgemm between the input and output transforms.
+// 36 independent GEMMs, done by onyx_gemm_packed (weights packed once) between the input
+// and output transforms.
 //
 // 1-D forms (applied to columns, then rows):
 //   B^T d: [4d0 - 5d2 + d4, -4d1 - 4d2 + d3 + d4, 4d1 - 4d2 - d3 + d4,
 //           -2d1 - d2 + 2d3 + d4, 2d1 - d2 - 2d3 + d4, 4d1 - 5d3 + d5]
 //   G g:   [g0/4, -(g0+g1+g2)/6, -(g0-g1+g2)/6, g0/24 + g1/12 + g2/6, g0/24 - g1/12 + g2/6, g2]
 //   A^T m: [m0+m1+m2+m3+m4, m1-m2+2m3-2m4, m1+m2+4m3+4m4, m1-m2+8m3-8m4+m5]
-
-static inline void bt6(const float *d, int s, float *t, int ts) {
-    const float d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
-    t[0] = 4 * d0 - 5 * d2 + d4;
-    t[ts] = -4 * d1 - 4 * d2 + d3 + d4;
-    t[2 * ts] = 4 * d1 - 4 * d2 - d3 + d4;
-    t[3 * ts] = -2 * d1 - d2 + 2 * d3 + d4;
-    t[4 * ts] = 2 * d1 - d2 - 2 * d3 + d4;
-    t[5 * ts] = 4 * d1 - 5 * d3 + d5;
-}
 
 static inline void g3(const float *g, int s, float *u, int us) {
     const float g0 = g[0], g1 = g[s], g2 = g[2 * s];
@@ -29,14 +20,6 @@ static inline void g3(const float *g, int s, float *u, int us) {
     u[3 * us] = g0 / 24 + g1 / 12 + g2 / 6;
     u[4 * us] = g0 / 24 - g1 / 12 + g2 / 6;
     u[5 * us] = g2;
-}
-
-static inline void at6(const float *m, int s, float *o, int os) {
-    const float m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
-    o[0] = m0 + m1 + m2 + m3 + m4;
-    o[os] = m1 - m2 + 2 * m3 - 2 * m4;
-    o[2 * os] = m1 + m2 + 4 * m3 + 4 * m4;
-    o[3 * os] = m1 - m2 + 8 * m3 - 8 * m4 + m5;
 }
 
 void onyx_winograd43_weights(const float *w, int64_t out_channels, int64_t in_channels, float *u) {
@@ -59,7 +42,7 @@ void onyx_winograd43_weights(const float *w, int64_t out_channels, int64_t in_ch
 ONYX_MULTIVERSION
 void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t channels,
                            int64_t c_begin, int64_t c_end, int64_t tiles_h, int64_t tiles_w, float *v) {
-    const int64_t tiles = tiles_h * tiles_w;
+    const int64_t tiles = onyx_winograd43_row_stride(tiles_h * tiles_w); // row stride of v / mm
     const int64_t width = tiles_w * 4 + 2; // input columns a tile row reads
     float rows[6][width];
     float col[6][width];                   // B^T applied down the six rows, per column
@@ -117,7 +100,7 @@ ONYX_MULTIVERSION
 void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_begin, int64_t m_end,
                             const onyx_conv_geometry *g, int64_t tiles_h, int64_t tiles_w, float *y,
                             const float *bias, const float *residual, int act, float alpha, float beta) {
-    const int64_t tiles = tiles_h * tiles_w;
+    const int64_t tiles = onyx_winograd43_row_stride(tiles_h * tiles_w); // row stride of v / mm
     float s[4][6][tiles_w];   // A^T applied over the tile element rows
     float out[4][4][tiles_w];
     for (int64_t m = m_begin; m < m_end; m++) {

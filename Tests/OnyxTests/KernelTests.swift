@@ -1,3 +1,4 @@
+import COnyxKernels
 import Foundation
 import Testing
 @testable import Onyx
@@ -40,7 +41,47 @@ import Testing
         .init(c: 17, m: 8, h: 13, w: 5, k: 3, stride: 1, pad: [0, 0, 0, 0], group: 1),
         .init(c: 16, m: 127, h: 17, w: 17, k: 3, stride: 1, pad: [2, 0, 1, 2], group: 1),
         .init(c: 1, m: 1, h: 6, w: 6, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1),
+        // 56 tiles: the OpenBLAS products (the cases above use the packed GEMM).
+        .init(c: 5, m: 19, h: 30, w: 26, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1),
+        // 400 input channels: the packed GEMM's k loop runs in two blocks.
+        .init(c: 400, m: 20, h: 6, w: 7, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1),
     ]
+
+    /// Every micro-kernel this CPU can run (the others are skipped, and say so).
+    @Test(arguments: ["portable", "avx2", "avx512"])
+    func packedGemmMatchesNaiveProduct(_ isa: String) throws {
+        guard onyx_gemm_packed_use_isa(isa) != 0 else {
+            print("packed GEMM: \(isa) kernel skipped: this CPU lacks it")
+            return
+        }
+        defer { onyx_gemm_packed_use_isa(nil) }
+        for size in [(1, 1, 1), (16, 16, 16), (37, 45, 800), (5, 17, 3), (33, 190, 64)] {
+            try Self.checkPackedGemm(size, isa: isa)
+        }
+    }
+
+    static func checkPackedGemm(_ size: (Int, Int, Int), isa: String) throws {
+        let (m, n, k) = size
+        let a = Self.random([m, k], seed: m + 3).floats, b = Self.random([k, n], seed: n + 7).floats
+        let ldb = n + 3, ldc = n + 5   // row strides wider than the rows
+        var bStrided = [Float](repeating: .nan, count: k * ldb)
+        for r in 0..<k { for j in 0..<n { bStrided[r * ldb + j] = b[r * n + j] } }
+        var packed = [Float](repeating: .nan, count: Int(onyx_gemm_packed_a_floats(Int64(m), Int64(k))))
+        onyx_gemm_pack_a(a, Int64(k), Int64(m), Int64(k), &packed)
+        var c = [Float](repeating: -7, count: m * ldc)
+        let panels = Int64((n + Int(ONYX_GEMM_NR) - 1) / Int(ONYX_GEMM_NR))
+        onyx_gemm_packed(Int64(m), Int64(n), Int64(k), packed, bStrided, Int64(ldb), &c, Int64(ldc), 0, panels)
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for r in 0..<k { sum += Double(a[i * k + r]) * Double(b[r * n + j]) }
+                worst = max(worst, abs(Double(c[i * ldc + j]) - sum) / (1 + abs(sum)))
+            }
+            for j in n..<ldc { #expect(c[i * ldc + j] == -7, "column \(j) past n was written") }
+        }
+        #expect(worst < 1e-5, "\(m)x\(n)x\(k) (\(isa)): relative error \(worst)")
+    }
 
     @Test(arguments: winogradCases)
     func winogradMatchesReference(_ t: ConvCase) throws {

@@ -45,6 +45,17 @@ void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, c
 /// Activation applied by epilogues and the standalone activation ops.
 typedef enum { ONYX_ACT_NONE = 0, ONYX_ACT_RELU = 1, ONYX_ACT_CLIP = 2, ONYX_ACT_LEAKY = 3 } onyx_activation;
 
+/// One value through an activation (branch-free forms, so loops over it vectorize).
+/// NaN passes through every activation unchanged, as onnxruntime does.
+static inline float onyx_activate(float v, int act, float alpha, float beta) {
+    switch (act) {
+    case ONYX_ACT_RELU: return v < 0.0f ? 0.0f : v;
+    case ONYX_ACT_CLIP: v = v < alpha ? alpha : v; return v > beta ? beta : v;
+    case ONYX_ACT_LEAKY: return v < 0.0f ? v * alpha : v;
+    default: return v;
+    }
+}
+
 /// y[i] = act(x[i]); for CLIP alpha/beta are min/max, for LEAKY alpha is the slope.
 void onyx_activation_f32(const float *x, float *y, int64_t n, int act, float alpha, float beta);
 
@@ -69,16 +80,39 @@ int onyx_depthwise3x3_avx2(const float *x, const float *w, const float *bias, fl
                            int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
                            int act, float alpha, float beta);
 
-/// Winograd F(4x4,3x3) weight transform: u[xi][m][c] = (G w[m][c] G^T)[xi], 36*M*C floats.
+/// GEMM C = A * B with Onyx's own micro-kernel (AVX-512, AVX2+FMA or portable, chosen once
+/// at first use) for A packed once: panels of ONYX_GEMM_MR rows laid out [k][MR] (weights,
+/// packed at load). B is row-major k x n (row stride ldb), read in place in panels of
+/// ONYX_GEMM_NR columns.
+#define ONYX_GEMM_MR 16
+#define ONYX_GEMM_NR 16
+int64_t onyx_gemm_packed_a_floats(int64_t m, int64_t k);
+void onyx_gemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *pa);
+/// Computes the columns of panels [panel_begin, panel_end) of C (m x n, row stride ldc):
+/// threads can split the columns.
+void onyx_gemm_packed(int64_t m, int64_t n, int64_t k, const float *pa, const float *b, int64_t ldb,
+                      float *c, int64_t ldc, int64_t panel_begin, int64_t panel_end);
+/// "avx512", "avx2" or "portable": the micro-kernel this CPU runs.
+const char *onyx_gemm_packed_isa(void);
+/// Makes every later call use the named micro-kernel (NULL: the CPU's best again); returns
+/// 0 if this CPU cannot run it. For tests of each kernel.
+int onyx_gemm_packed_use_isa(const char *isa);
+
+/// Winograd F(4x4,3x3) weight transform: u[xi][m][c] = (G w[m][c] G^T)[xi], 36*M*C floats
+/// (row-major per xi; pack each with onyx_gemm_pack_a).
 void onyx_winograd43_weights(const float *w, int64_t out_channels, int64_t in_channels, float *u);
 
-/// Input transform of one image: v[xi][c][t] = (B^T d_t B)[xi] for each 6x6 tile d_t
+/// Row stride of the Winograd matrices v[xi] and mm[xi]: the tile count rounded up to 16
+/// floats, so each row starts on a 64-byte line and GEMM reads whole lines.
+static inline int64_t onyx_winograd43_row_stride(int64_t tiles) { return (tiles + 15) & ~(int64_t)15; }
+
+/// Input transform of one image (rows of v[xi] onyx_winograd43_row_stride(tiles) apart): v[xi][c][t] = (B^T d_t B)[xi] for each 6x6 tile d_t
 /// starting at (4*ty - pad_top, 4*tx - pad_left), zero outside the image.
 /// Channels [c_begin, c_end) only, so threads can split the work.
 void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t channels,
                            int64_t c_begin, int64_t c_end, int64_t tiles_h, int64_t tiles_w, float *v);
 
-/// Output transform of one image: y[m] tile t = A^T mm[.][m][t] A, clipped to the output.
+/// Output transform of one image (mm rows onyx_winograd43_row_stride(tiles) apart): y[m] tile t = A^T mm[.][m][t] A, clipped to the output.
 /// Output channels [m_begin, m_end) only, with the epilogue fused:
 /// y = act(tile + bias[m] + residual[m, oh, ow]) (bias and residual may be NULL).
 void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_begin, int64_t m_end,

@@ -23,7 +23,7 @@ enum ConvOp {
         let constW = ctx.constants[ctx.node.inputs[1]].flatMap { $0.elementType == .float32 ? $0 : nil }
         var label = constW.map { algorithm(weights: $0.shape, group: group, window: window).rawValue } ?? "conv"
         let winograd = constW.flatMap { w in
-            WinogradConv.applies(weights: w.shape, group: group, window: window) ? WinogradConv.LazyWeights(w) : nil
+            WinogradConv.applies(weights: w.shape, group: group, window: window) ? WinogradConv.Weights(w) : nil
         }
         if winograd != nil { label = Algorithm.winograd.rawValue + "|" + label }
         return Kernel(label: label + epilogue.labelSuffix(residual: hasResidual)) { inputs in
@@ -38,7 +38,7 @@ enum ConvOp {
             }
             let useWinograd = winograd != nil && WinogradConv.worthIt(problem)
             var y = try run(problem, x: x, w: w, bias: inputs.optional(2), residual: residual,
-                        epilogue: lateResidual == nil ? epilogue : .none, winograd: useWinograd ? winograd?.weights : nil,
+                        epilogue: lateResidual == nil ? epilogue : .none, winograd: useWinograd ? winograd : nil,
                         threads: threads)
             if let r = lateResidual {
                 y = try ElementwiseOps.apply(.add, y, r)
