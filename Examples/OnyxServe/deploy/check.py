@@ -804,7 +804,10 @@ def live_checks(serve_bin, overlay, rules_file, names_to_check, adapter_rules, k
         # --- metric names against a live scrape ---
         scraped = {name for name, _ in after}
         recorded = {r["record"] for g in load_rules()["groups"] for r in g["rules"] if "record" in r}
-        cgroup = Path("/sys/fs/cgroup/cpu.stat").exists()
+        # The server exports the throttling counters when its cgroup's cpu.stat has them (cgroup
+        # v2 with the cpu controller on); check them exactly where that is so.
+        stat = Path("/sys/fs/cgroup/cpu.stat")
+        cgroup = stat.exists() and "throttled_usec" in stat.read_text()
         for name, users in sorted(names_to_check.items()):
             who = ", ".join(sorted(users))
             if name in recorded:
@@ -812,8 +815,9 @@ def live_checks(serve_bin, overlay, rules_file, names_to_check, adapter_rules, k
             elif name in EXTERNAL_METRICS:
                 C.skip(f"metric {name} ({who})", f"exported by {EXTERNAL_METRICS[name]}, not by onyx-serve")
             elif name in CGROUP_METRICS and not cgroup:
-                C.skip(f"metric {name} ({who})", "no /sys/fs/cgroup/cpu.stat on this host, so the server does not export it; "
-                       "it does in a cgroup v2 container")
+                C.skip(f"metric {name} ({who})", "no throttling counters in /sys/fs/cgroup/cpu.stat on this host "
+                       f"({'no such file' if not stat.exists() else 'no cpu controller'}), so the server does not export it; "
+                       "it does in a cgroup v2 container with a CPU limit")
             else:
                 C.ok(f"metric {name} ({who}) is in the live /metrics scrape", name in scraped)
 
