@@ -21,6 +21,25 @@ struct ModelImporter {
     }
 
     func importModel(_ data: Data) throws -> Result {
+        try importModel(unpacking: Self.unpack(data))
+    }
+
+    /// Reads and parses a model file, letting go of the file's bytes before the IR is built:
+    /// at the peak, memory holds the parse and then the tensors, never the file as well.
+    func importModel(contentsOf url: URL) throws -> Result {
+        let model = try Self.unpack(Self.read(url))
+        return try importModel(unpacking: model)
+    }
+
+    static func read(_ url: URL) throws -> Data {
+        do {
+            return try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            throw OnyxError.io("cannot read model file '\(url.path)': \(error.localizedDescription)")
+        }
+    }
+
+    static func unpack(_ data: Data) throws -> UnsafeMutablePointer<Onnx__ModelProto> {
         guard !data.isEmpty else { throw OnyxError.invalidModel("the file is empty") }
         let model: UnsafeMutablePointer<Onnx__ModelProto>? = data.withUnsafeBytes { raw in
             onnx__model_proto__unpack(nil, raw.count, raw.bindMemory(to: UInt8.self).baseAddress)
@@ -29,6 +48,11 @@ struct ModelImporter {
             throw OnyxError.invalidModel(
                 "not an ONNX protobuf: \(data.count) bytes could not be parsed (truncated or not a model file)")
         }
+        return model
+    }
+
+    /// Builds the IR from a parsed model, then frees the parse.
+    private func importModel(unpacking model: UnsafeMutablePointer<Onnx__ModelProto>) throws -> Result {
         defer { onnx__model_proto__free_unpacked(model, nil) }
         let m = model.pointee
         guard let graphProto = m.graph else {

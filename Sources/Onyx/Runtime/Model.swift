@@ -15,13 +15,8 @@ public struct Model: Sendable {
 
     /// Loads a model file; external data is resolved against its folder.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw OnyxError.io("cannot read model file '\(url.path)': \(error.localizedDescription)")
-        }
-        try self.init(data: data, baseDirectory: url.deletingLastPathComponent())
+        try self.init(ModelImporter(baseDirectory: url.deletingLastPathComponent()).importModel(contentsOf: url),
+                      allowUnsupported: false)
     }
 
     /// Loads a model from serialized bytes; `baseDirectory` enables external data.
@@ -32,15 +27,15 @@ public struct Model: Sendable {
     /// Loads a model for inspection: unsupported ops are recorded in `unsupported`
     /// instead of failing the load.
     public static func inspect(contentsOf url: URL) throws -> Model {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw OnyxError.io("cannot read model file '\(url.path)': \(error.localizedDescription)")
-        }
-        return try Model(data: data, baseDirectory: url.deletingLastPathComponent(), allowUnsupported: true)
+        try Model(ModelImporter(baseDirectory: url.deletingLastPathComponent()).importModel(contentsOf: url),
+                  allowUnsupported: true)
     }
 
     private init(data: Data, baseDirectory: URL?, allowUnsupported: Bool) throws {
-        let result = try ModelImporter(baseDirectory: baseDirectory).importModel(data)
+        try self.init(ModelImporter(baseDirectory: baseDirectory).importModel(data), allowUnsupported: allowUnsupported)
+    }
+
+    private init(_ result: ModelImporter.Result, allowUnsupported: Bool) throws {
         let unsupported = OpRegistry.unsupportedNodes(in: result.graph)
         if !unsupported.isEmpty && !allowUnsupported { throw OnyxError.unsupportedOperators(unsupported) }
         graph = result.graph
