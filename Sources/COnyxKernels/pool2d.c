@@ -61,7 +61,16 @@ static void maxpool2d_separable(const float *x, float *y, int64_t planes, const 
                 }
                 yrow[ow] = best;
             }
-            if (lo < hi) {
+            if (lo < hi && sw == 2 && dw == 1 && g->kernel_w == 3) {
+                // The common stride-2 3-wide window with a constant stride, so the loads
+                // vectorize as one interleaved group instead of per-element gathers.
+                const float *c = colmax - g->pad_left;
+                for (int64_t ow = lo; ow < hi; ow++) {
+                    const float a = c[2 * ow], b = c[2 * ow + 1], d = c[2 * ow + 2];
+                    const float m = ((b > a) | (b != b)) ? b : a;
+                    yrow[ow] = ((d > m) | (d != d)) ? d : m;
+                }
+            } else if (lo < hi) {
                 const float *c = colmax - g->pad_left;
                 for (int64_t ow = lo; ow < hi; ow++) yrow[ow] = c[ow * sw];
                 for (int64_t j = 1; j < g->kernel_w; j++) {
