@@ -83,6 +83,34 @@ import Testing
         #expect(worst < 1e-5, "\(m)x\(n)x\(k) (\(isa)): relative error \(worst)")
     }
 
+    /// The polynomial exp against Double: long and short rows, strided rows, values that
+    /// underflow, -inf and NaN.
+    @Test(arguments: [false, true])
+    func softmaxMatchesDoubleReference(_ log: Bool) throws {
+        for (outer, len, inner) in [(3, 1, 1), (2, 7, 1), (4, 1000, 1), (2, 33, 5), (1, 3, 17)] {
+            var x = Self.random([outer * len * inner], seed: len + inner).floats.map { $0 * 100 }
+            x[0] = -.infinity
+            if x.count > 9 { x[9] = 80; x[x.count - 1] = -120 }
+            var y = [Float](repeating: 0, count: x.count)
+            #expect(onyx_softmax_f32(x, &y, Int64(outer), Int64(len), Int64(inner), log ? 1 : 0) == 1)
+            for o in 0..<outer { for i in 0..<inner {
+                let idx = (0..<len).map { o * len * inner + $0 * inner + i }
+                let m = idx.map { Double(x[$0]) }.max()!
+                let sum = idx.map { Foundation.exp(Double(x[$0]) - m) }.reduce(0, +)
+                for k in idx {
+                    let want = log ? Double(x[k]) - m - Foundation.log(sum) : Foundation.exp(Double(x[k]) - m) / sum
+                    let got = Double(y[k])
+                    let ok = want.isNaN ? got.isNaN                     // a lone -inf: -inf - -inf
+                        : want.isInfinite ? got == want : abs(got - want) <= 1e-6 + 1e-5 * abs(want)
+                    #expect(ok, "\(log ? "log" : "")softmax \(outer)x\(len)x\(inner) at \(k): \(got) vs \(want)")
+                }
+            } }
+        }
+        var nan: [Float] = [1, .nan, 2], out = [Float](repeating: 0, count: 3)
+        _ = onyx_softmax_f32(&nan, &out, 1, 3, 1, log ? 1 : 0)
+        #expect(out.allSatisfy { $0.isNaN }, "a NaN input makes its row NaN, as onnxruntime does")
+    }
+
     @Test(arguments: winogradCases)
     func winogradMatchesReference(_ t: ConvCase) throws {
         let (fast, reference) = try Self.conv(t, winograd: true)

@@ -64,6 +64,11 @@ void onyx_activation_f32(const float *x, float *y, int64_t n, int act, float alp
 void onyx_channel_epilogue_f32(float *y, const float *scale, const float *shift, const float *residual,
                                int64_t channels, int64_t plane, int act, float alpha, float beta);
 
+/// Softmax (or LogSoftmax) over `len` elements `inner` apart, for each of outer x inner
+/// rows, with a polynomial exp that vectorizes. Returns 0 (y unwritten) only if the
+/// scratch for strided rows (2 * inner floats) cannot be allocated, else 1.
+int onyx_softmax_f32(const float *x, float *y, int64_t outer, int64_t len, int64_t inner, int log_softmax);
+
 /// y = x with x[c*plane + i] * scale[c] + shift[c] (BatchNormalization folded to an affine map).
 void onyx_channel_affine_f32(const float *x, float *y, const float *scale, const float *shift,
                              int64_t channels, int64_t plane);

@@ -1,3 +1,4 @@
+import COnyxKernels
 import Foundation
 
 /// Softmax and LogSoftmax: before opset 13 the input is coerced to 2-D at `axis`
@@ -23,26 +24,12 @@ enum SoftmaxOps {
                     outer = x.shape[..<a].reduce(1, *); len = x.shape[a]; inner = x.shape[(a + 1)...].reduce(1, *)
                 }
                 let px = x.pointer(as: Float.self)
-                return [try Tensor.makeFloat(x.shape) { py, _ in
-                    for o in 0..<outer { for i in 0..<inner {
-                        let base = o * len * inner + i
-                        var m = -Float.infinity
-                        for j in 0..<len { m = max(m, px[base + j * inner]) }
-                        var sum: Float = 0
-                        for j in 0..<len {
-                            let e = Foundation.exp(px[base + j * inner] - m)
-                            py[base + j * inner] = e
-                            sum += e
-                        }
-                        if log {
-                            let logSum = Foundation.log(sum)
-                            for j in 0..<len { py[base + j * inner] = px[base + j * inner] - m - logSum }
-                        } else {
-                            let inv = 1 / sum
-                            for j in 0..<len { py[base + j * inner] *= inv }
-                        }
-                    } }
-                }]
+                var ok = true
+                let y = try Tensor.makeFloat(x.shape) { py, _ in
+                    ok = onyx_softmax_f32(px, py, Int64(outer), Int64(len), Int64(inner), log ? 1 : 0) != 0
+                }
+                guard ok else { throw KernelError("out of memory for the softmax of \(inner) strided rows") }
+                return [y]
             }
         }
     }
