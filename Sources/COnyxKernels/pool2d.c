@@ -120,36 +120,72 @@ void onyx_maxpool2d_f32(const float *x, float *y, int64_t *indices, int64_t plan
     }
 }
 
+// One output of average pooling, its window clipped to the padded input.
+static inline float avg_at(const float *xp, const onyx_conv_geometry *g, int64_t oh, int64_t ow, int count_include_pad) {
+    const int64_t h0 = oh * g->stride_h - g->pad_top, w0 = ow * g->stride_w - g->pad_left;
+    float sum = 0;
+    int64_t valid = 0, padded = 0;
+    for (int64_t i = 0; i < g->kernel_h; i++) {
+        const int64_t h = h0 + i * g->dilation_h;
+        if (h < -g->pad_top || h >= g->in_h + g->pad_bottom) continue;
+        const int h_in = h >= 0 && h < g->in_h;
+        for (int64_t j = 0; j < g->kernel_w; j++) {
+            const int64_t w = w0 + j * g->dilation_w;
+            if (w < -g->pad_left || w >= g->in_w + g->pad_right) continue;
+            padded++;
+            if (!h_in || w < 0 || w >= g->in_w) continue;
+            sum += xp[h * g->in_w + w];
+            valid++;
+        }
+    }
+    const int64_t divisor = count_include_pad ? padded : valid;
+    return divisor > 0 ? sum / (float)divisor : 0.0f;
+}
+
+// Rows whose whole window is inside the input take the separable path: the window's rows
+// summed per column (contiguous, vectorized), then the columns of each interior output;
+// every other output is computed on its own by avg_at.
 ONYX_MULTIVERSION
 void onyx_avgpool2d_f32(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g, int count_include_pad) {
     const int64_t in_plane = g->in_h * g->in_w, out_plane = g->out_h * g->out_w;
+    const int64_t sw = g->stride_w, dw = g->dilation_w, span = (g->kernel_w - 1) * dw;
+    int64_t lo = (g->pad_left + sw - 1) / sw;
+    int64_t hi = g->in_w - 1 - span + g->pad_left < 0 ? 0 : (g->in_w - 1 - span + g->pad_left) / sw + 1;
+    if (hi > g->out_w) hi = g->out_w;
+    if (lo >= hi) { lo = 0; hi = 0; }
+    const float inv = 1.0f / (float)(g->kernel_h * g->kernel_w);
+    float *colsum = (float *)malloc((size_t)(g->in_w > 0 ? g->in_w : 1) * sizeof(float));
     for (int64_t p = 0; p < planes; p++) {
         const float *xp = x + p * in_plane;
         float *yp = y + p * out_plane;
         for (int64_t oh = 0; oh < g->out_h; oh++) {
-            const int64_t h0 = oh * g->stride_h - g->pad_top;
-            for (int64_t ow = 0; ow < g->out_w; ow++) {
-                const int64_t w0 = ow * g->stride_w - g->pad_left;
-                float sum = 0;
-                int64_t valid = 0, padded = 0;
-                for (int64_t i = 0; i < g->kernel_h; i++) {
-                    const int64_t h = h0 + i * g->dilation_h;
-                    if (h < -g->pad_top || h >= g->in_h + g->pad_bottom) continue;
-                    const int h_in = h >= 0 && h < g->in_h;
-                    for (int64_t j = 0; j < g->kernel_w; j++) {
-                        const int64_t w = w0 + j * g->dilation_w;
-                        if (w < -g->pad_left || w >= g->in_w + g->pad_right) continue;
-                        padded++;
-                        if (!h_in || w < 0 || w >= g->in_w) continue;
-                        sum += xp[h * g->in_w + w];
-                        valid++;
-                    }
-                }
-                const int64_t divisor = count_include_pad ? padded : valid;
-                yp[oh * g->out_w + ow] = divisor > 0 ? sum / (float)divisor : 0.0f;
+            float *yrow = yp + oh * g->out_w;
+            const int64_t h0 = oh * g->stride_h - g->pad_top, h_last = h0 + (g->kernel_h - 1) * g->dilation_h;
+            if (!colsum || lo >= hi || h0 < 0 || h_last >= g->in_h) {
+                for (int64_t ow = 0; ow < g->out_w; ow++) yrow[ow] = avg_at(xp, g, oh, ow, count_include_pad);
+                continue;
             }
+            for (int64_t w = 0; w < g->in_w; w++) colsum[w] = 0.0f;
+            for (int64_t i = 0; i < g->kernel_h; i++) {
+                const float *row = xp + (h0 + i * g->dilation_h) * g->in_w;
+                for (int64_t w = 0; w < g->in_w; w++) colsum[w] += row[w];
+            }
+            for (int64_t ow = 0; ow < lo; ow++) yrow[ow] = avg_at(xp, g, oh, ow, count_include_pad);
+            for (int64_t ow = hi; ow < g->out_w; ow++) yrow[ow] = avg_at(xp, g, oh, ow, count_include_pad);
+            const float *c = colsum - g->pad_left;
+            if (sw == 1 && dw == 1) {
+                for (int64_t ow = lo; ow < hi; ow++) yrow[ow] = c[ow];
+                for (int64_t j = 1; j < g->kernel_w; j++)
+                    for (int64_t ow = lo; ow < hi; ow++) yrow[ow] += c[ow + j];
+            } else {
+                for (int64_t ow = lo; ow < hi; ow++) yrow[ow] = c[ow * sw];
+                for (int64_t j = 1; j < g->kernel_w; j++)
+                    for (int64_t ow = lo; ow < hi; ow++) yrow[ow] += c[ow * sw + j * dw];
+            }
+            for (int64_t ow = lo; ow < hi; ow++) yrow[ow] *= inv;
         }
     }
+    free(colsum);
 }
 
 // Eight running sums so the reduction vectorizes (a single float sum cannot be reordered).

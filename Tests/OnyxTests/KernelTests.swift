@@ -150,6 +150,20 @@ import Testing
         #expect(mismatch(fast, reference) == nil, "\(t): \(mismatch(fast, reference) ?? "")")
     }
 
+    @Test(arguments: [(7, 7, 3, 2, 1), (8, 9, 2, 2, 0), (35, 35, 3, 1, 1), (5, 13, 3, 1, 1), (1, 1, 1, 1, 0), (9, 9, 5, 3, 2), (17, 40, 7, 1, 3)])
+    func avgPoolMatchesReference(_ size: (Int, Int, Int, Int, Int)) throws {
+        let (h, w, k, s, pad) = size
+        let x = Self.random([1, 3, h, w], seed: h + w)
+        for includePad in [false, true] {
+            let geo = try WindowGeometry.resolve(input: [h, w], kernel: [k, k], strides: [s, s], dilations: [1, 1],
+                                                 pads: [pad, pad, pad, pad], autoPad: .notSet, ceilMode: true)
+            let (fast, _) = try PoolingOps.pool2D(x, geo, kind: .average, includePad: includePad, indices: false,
+                                                 columnMajor: false, threads: 2)
+            let reference = ReferenceKernels.avgPool2D(x: x, geometry: geo, includePad: includePad)
+            #expect(mismatch(fast, reference) == nil, "\(size) includePad \(includePad): \(mismatch(fast, reference) ?? "")")
+        }
+    }
+
     @Test(arguments: [(7, 7, 3, 2, 1), (8, 9, 2, 2, 0), (112, 112, 3, 2, 1), (5, 13, 3, 1, 1), (1, 1, 1, 1, 0), (9, 9, 5, 3, 2)])
     func maxPoolMatchesReference(_ size: (Int, Int, Int, Int, Int)) throws {
         let (h, w, k, s, pad) = size

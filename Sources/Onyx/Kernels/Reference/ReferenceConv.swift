@@ -40,4 +40,29 @@ enum ReferenceKernels {
         } } }
         return try! Tensor(shape: [n, c, oh, ow], floats: y)
     }
+
+    /// Average pooling by definition: the sum over taps inside the input, divided by the taps
+    /// inside the padded input (`includePad`) or inside the input.
+    static func avgPool2D(x: Tensor, geometry geo: WindowGeometry, includePad: Bool) -> Tensor {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (oh, ow) = (geo.output[0], geo.output[1])
+        let xs = x.floats
+        var y = [Float](repeating: 0, count: n * c * oh * ow)
+        for p in 0..<(n * c) { for r in 0..<oh { for col in 0..<ow {
+            var sum: Float = 0
+            var valid = 0, padded = 0
+            for i in 0..<geo.kernel[0] { for j in 0..<geo.kernel[1] {
+                let ih = r * geo.strides[0] - geo.pads[0] + i * geo.dilations[0]
+                let iw = col * geo.strides[1] - geo.pads[1] + j * geo.dilations[1]
+                guard ih >= -geo.pads[0], ih < h + geo.pads[2], iw >= -geo.pads[1], iw < wd + geo.pads[3] else { continue }
+                padded += 1
+                guard ih >= 0, ih < h, iw >= 0, iw < wd else { continue }
+                sum += xs[(p * h + ih) * wd + iw]
+                valid += 1
+            } }
+            let divisor = includePad ? padded : valid
+            y[(p * oh + r) * ow + col] = divisor > 0 ? sum / Float(divisor) : 0
+        } } }
+        return try! Tensor(shape: [n, c, oh, ow], floats: y)
+    }
 }
