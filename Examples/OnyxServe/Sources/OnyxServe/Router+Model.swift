@@ -20,18 +20,17 @@ extension Router {
         post("/v2/models/{name}/infer") { request, context in
             let model = try serve.model(named: context.parameters.get("name"))
             var request = request
-            let body = try await request.decodeJSON(InferenceProtocol.InferenceRequest.self,
-                                                    limit: serve.configuration.maxBodyBytes)
-            let inputs = try serve.tensors(from: body)
+            let buffer = try await request.collectBody(upTo: serve.configuration.maxBodyBytes)
+            let jsonLength = try BinaryTensorData.jsonLength(request.headers, bodyBytes: buffer.readableBytes)
+            let (body, inputs) = try buffer.withUnsafeReadableBytes { raw in
+                let split = jsonLength ?? raw.count
+                let json = try parseJSON(UnsafeRawBufferPointer(rebasing: raw[..<split]))
+                let body = try decodeRequest { try InferenceProtocol.InferenceRequest(json) }
+                return (body, try serve.tensors(from: body, binary: UnsafeRawBufferPointer(rebasing: raw[split...])))
+            }
             let wanted = try serve.requestedOutputs(body)
             let outputs = try await serve.infer(inputs)
-            var answer = InferenceProtocol.InferenceResponse(model_name: model.name, id: body.id, outputs: [])
-            for name in wanted {
-                guard let tensor = outputs[name] else { continue }
-                answer.outputs.append(.init(name: name, shape: tensor.shape, datatype: TensorCodec.datatype(of: tensor.elementType),
-                                            data: try TensorCodec.data(tensor)))
-            }
-            return try answer.jsonResponse()
+            return try serve.inferResponse(body, wanted: wanted, outputs: outputs)
         }
     }
 }
@@ -53,10 +52,12 @@ extension ServeContext {
         return model
     }
 
-    /// The request's inputs as tensors, checked against the graph's inputs by name and type.
-    func tensors(from body: InferenceProtocol.InferenceRequest) throws -> [String: Tensor] {
+    /// The request's inputs as tensors, checked against the graph's inputs by name and type;
+    /// inputs with `binary_data_size` take their bytes from `binary` in order.
+    func tensors(from body: InferenceProtocol.InferenceRequest, binary: UnsafeRawBufferPointer) throws -> [String: Tensor] {
         let declared = model.session.inputs
         var tensors: [String: Tensor] = [:]
+        var offset = 0
         for (i, input) in body.inputs.enumerated() {
             let what = "input '\(input.name)'"
             guard let info = declared.first(where: { $0.name == input.name }) else {
@@ -68,7 +69,20 @@ extension ServeContext {
             if let expected = info.elementType, expected != type {
                 throw APIError.badRequest("\(what): datatype \(input.datatype) but the model expects \(TensorCodec.datatype(of: expected))")
             }
-            tensors[input.name] = try TensorCodec.tensor(input.data.values, shape: input.shape, type: type, what: what)
+            if let size = input.binaryDataSize {
+                guard input.data == nil else { throw APIError.badRequest("\(what): give either data or parameters.binary_data_size, not both") }
+                guard size >= 0, size <= binary.count - offset else {
+                    throw APIError.badRequest("\(what): binary_data_size is \(size) but \(binary.count - offset) bytes of binary data are left")
+                }
+                let bytes = UnsafeRawBufferPointer(rebasing: binary[offset..<(offset + size)])
+                tensors[input.name] = try BinaryTensorData.tensor(bytes, shape: input.shape, type: type, what: what)
+                offset += size
+            } else if let data = input.data {
+                tensors[input.name] = try TensorCodec.tensor(data.values, shape: input.shape, type: type, what: what)
+            }
+        }
+        guard offset == binary.count else {
+            throw APIError.badRequest("\(binary.count - offset) bytes of binary data after the JSON header are claimed by no input's binary_data_size")
         }
         if let missing = declared.first(where: { tensors[$0.name] == nil }) {
             throw APIError.badRequest("missing input '\(missing.name)' (\(TensorCodec.datatype(of: missing.elementType ?? .float32)) \(TensorCodec.shape(of: missing)))")
@@ -76,14 +90,43 @@ extension ServeContext {
         return tensors
     }
 
-    /// The output names to answer with: the requested ones (each must exist) or all.
-    func requestedOutputs(_ body: InferenceProtocol.InferenceRequest) throws -> [String] {
+    /// The outputs to answer with, in order, and whether each goes as binary data: the
+    /// requested ones (each must exist) or all.
+    func requestedOutputs(_ body: InferenceProtocol.InferenceRequest) throws -> [(name: String, binary: Bool)] {
         let all = model.session.outputs.map(\.name)
-        guard let requested = body.outputs, !requested.isEmpty else { return all }
+        guard let requested = body.outputs, !requested.isEmpty else { return all.map { ($0, body.binaryDataOutput) } }
         for output in requested where !all.contains(output.name) {
             throw APIError.badRequest("the model has no output '\(output.name)'; its outputs are \(all.map { "'\($0)'" }.joined(separator: ", "))")
         }
-        return requested.map(\.name)
+        return requested.map { ($0.name, $0.binaryData ?? body.binaryDataOutput) }
+    }
+
+    /// The response: plain JSON, or with any binary output a JSON header followed by the
+    /// raw outputs, its length in `Inference-Header-Content-Length`.
+    func inferResponse(_ body: InferenceProtocol.InferenceRequest, wanted: [(name: String, binary: Bool)],
+                       outputs: [String: Tensor]) throws -> Response {
+        var answer = InferenceProtocol.InferenceResponse(model_name: model.name, id: body.id, outputs: [])
+        var binary = ByteBuffer()
+        for (name, asBinary) in wanted {
+            guard let tensor = outputs[name] else { continue }
+            var output = InferenceProtocol.ResponseOutput(name: name, shape: tensor.shape,
+                                                          datatype: TensorCodec.datatype(of: tensor.elementType))
+            if asBinary {
+                let before = binary.readableBytes
+                try BinaryTensorData.append(tensor, to: &binary)
+                output.parameters = .init(binary_data_size: binary.readableBytes - before)
+            } else {
+                output.data = try TensorCodec.data(tensor)
+            }
+            answer.outputs.append(output)
+        }
+        guard wanted.contains(where: { $0.binary }) else { return try answer.jsonResponse() }
+        let header = try answer.jsonData()
+        var bytes = ByteBuffer(bytes: header)
+        bytes.writeBuffer(&binary)
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream",
+                                               BinaryTensorData.headerLength: "\(header.count)"],
+                        body: .init(byteBuffer: bytes))
     }
 
     /// Runs through the shared batcher, refusing before warm-up, and counts the outcome.

@@ -7,8 +7,8 @@ extension Router {
     func addPredictRoute(_ serve: ServeContext) {
         post("/predict") { request, _ in
             var request = request
-            let body = try await request.decodeJSON(InferenceProtocol.PredictRequest.self,
-                                                    limit: serve.configuration.maxBodyBytes)
+            let json = try await request.readJSON(limit: serve.configuration.maxBodyBytes)
+            let body = try decodeRequest { try InferenceProtocol.PredictRequest(json) }
             let session = serve.model.session
             guard let first = session.inputs.first, let output = session.outputs.first else {
                 throw APIError(status: .internalServerError, message: "the model has no inputs or outputs")
