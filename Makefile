@@ -70,12 +70,17 @@ test: setup conformance edge-cases models-full
 	@grep -E '^edge cases: ran' .build/test.log | tail -1
 	@grep -E 'Test run with' .build/test.log | tail -1
 	@grep -E 'Test run with' .build/test-serve.log | tail -1 | sed 's/^/server: /'
+	@grep -E '^drain' .build/test-drain.log | tail -1
 	@grep -E '^deploy: ' .build/test-deploy.log | tail -1
 
-## test-serve: the example server's tests (real HTTP on an ephemeral port)
+## test-serve: the example server's tests (real HTTP on an ephemeral port), then SIGTERM
+##   under load against the real onyx-serve process (Examples/OnyxServe/Tests/drain_test.py)
 test-serve: apt
 	mkdir -p .build
 	timeout 30m swift test --package-path Examples/OnyxServe 2>&1 | tee .build/test-serve.log; test $${PIPESTATUS[0]} -eq 0
+	swift build --package-path Examples/OnyxServe --product onyx-serve
+	timeout 5m python3 Examples/OnyxServe/Tests/drain_test.py --serve-bin Examples/OnyxServe/.build/debug/onyx-serve \
+	  | tee .build/test-drain.log; test $${PIPESTATUS[0]} -eq 0
 
 ## test-deploy: Kubernetes manifests, Dockerfile, Prometheus rules and dashboard checked against a
 ##   live onyx-serve scraped by a real Prometheus under wrk load (Examples/OnyxServe/deploy/check.py)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON number as written: integers stay exact (INT64 needs all 64 bits), others are Double.
 enum JSONNumber: Sendable, Equatable {
     case integer(Int64)
@@ -270,8 +272,13 @@ struct JSONParser {
             let v = exponent >= 0 ? m * Self.powersOfTen[exponent] : m / Self.powersOfTen[-exponent]
             return .real(negative ? -v : v)
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-        guard let v = Double(text) else { throw Failure(offset: start, expected: "a number") }
+        // The grammar was checked above, so strtod reads exactly these bytes.
+        let length = i - start
+        let v = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { text in
+            for k in 0..<length { text[k] = CChar(bitPattern: bytes[start + k]) }
+            text[length] = 0
+            return strtod(text.baseAddress!, nil)
+        }
         return .real(v)
     }
 }

@@ -27,6 +27,9 @@ final class ProcessMetrics: @unchecked Sendable {
         if let usec = stat["throttled_usec"] {
             advance("onyx_cpu_throttled_seconds_total", to: usec / 1e6, help: "Time the container's CPU was throttled (cgroup cpu.stat).")
         }
+        if let periods = stat["nr_periods"] {
+            advance("onyx_cpu_periods_total", to: periods, help: "CFS enforcement periods of the container (cgroup cpu.stat), the denominator of the throttled-periods ratio.")
+        }
         if let periods = stat["nr_throttled"] {
             advance("onyx_cpu_throttled_periods_total", to: periods, help: "CFS periods in which the container was throttled (cgroup cpu.stat).")
         }
