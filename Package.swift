@@ -30,6 +30,8 @@ let package = Package(
         // Benchmark harness: the logic is a library so tests can check its arithmetic and formats.
         .target(name: "OnyxBenchKit", dependencies: ["Onyx"], path: "Benchmarks/OnyxBenchKit"),
         .executableTarget(name: "OnyxBench", dependencies: ["OnyxBenchKit"], path: "Benchmarks/OnyxBench"),
-        .testTarget(name: "OnyxTests", dependencies: ["Onyx", "OnyxBenchKit"]),
+        // Test-only: counts heap allocations (interposes malloc in the test executable).
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .testTarget(name: "OnyxTests", dependencies: ["Onyx", "OnyxBenchKit", "CAllocationCounter"]),
     ]
 )

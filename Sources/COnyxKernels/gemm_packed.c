@@ -131,31 +131,24 @@ static block_kernel chosen_kernel(void) {
     return block_portable;
 }
 
-static block_kernel chosen_block_kernel = 0;
-
 static block_kernel kernel_for_run(void) {
-    block_kernel k = __atomic_load_n(&chosen_block_kernel, __ATOMIC_ACQUIRE);
+    static block_kernel chosen = 0;
+    block_kernel k = __atomic_load_n(&chosen, __ATOMIC_ACQUIRE);
     if (!k) {
-        block_kernel expected = 0;
         k = chosen_kernel();
-        if (!__atomic_compare_exchange_n(&chosen_block_kernel, &expected, k, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-            k = expected;
+        __atomic_store_n(&chosen, k, __ATOMIC_RELEASE);
     }
     return k;
 }
 
-int onyx_gemm_packed_use_isa(const char *isa) {
-    block_kernel k = 0;
-    if (!isa) k = chosen_kernel();
-    else if (!strcmp(isa, "portable")) k = block_portable;
+static block_kernel kernel_named(const char *isa) {
+    if (!strcmp(isa, "portable")) return block_portable;
 #if defined(__x86_64__) && defined(__clang__)
-    else if (!strcmp(isa, "avx2") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) k = block_avx2;
-    else if (!strcmp(isa, "avx512") && __builtin_cpu_supports("avx512f")) k = block_avx512;
+    __builtin_cpu_init();
+    if (!strcmp(isa, "avx2") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return block_avx2;
+    if (!strcmp(isa, "avx512") && __builtin_cpu_supports("avx512f")) return block_avx512;
 #endif
-    if (!k) return 0;
-    kernel_for_run();   // so a later first use does not overwrite the choice
-    __atomic_store_n(&chosen_block_kernel, k, __ATOMIC_RELEASE);
-    return 1;
+    return 0;
 }
 
 const char *onyx_gemm_packed_isa(void) {
@@ -171,9 +164,8 @@ const char *onyx_gemm_packed_isa(void) {
 // range pass through L1; C is written by the first block and added to by the rest.
 enum { KC = 384 };
 
-void onyx_gemm_packed(int64_t m, int64_t n, int64_t k, const float *pa, const float *b, int64_t ldb,
-                      float *c, int64_t ldc, int64_t panel_begin, int64_t panel_end) {
-    const block_kernel kernel = kernel_for_run();
+static void gemm_with(block_kernel kernel, int64_t m, int64_t n, int64_t k, const float *pa, const float *b,
+                      int64_t ldb, float *c, int64_t ldc, int64_t panel_begin, int64_t panel_end) {
     float edge[KC * NR];   // a partial last panel, copied and zero-padded to 16 columns
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
         const int64_t kc = k - k0 < KC ? k - k0 : KC;
@@ -195,4 +187,17 @@ void onyx_gemm_packed(int64_t m, int64_t n, int64_t k, const float *pa, const fl
             }
         }
     }
+}
+
+void onyx_gemm_packed(int64_t m, int64_t n, int64_t k, const float *pa, const float *b, int64_t ldb,
+                      float *c, int64_t ldc, int64_t panel_begin, int64_t panel_end) {
+    gemm_with(kernel_for_run(), m, n, k, pa, b, ldb, c, ldc, panel_begin, panel_end);
+}
+
+int onyx_gemm_packed_isa_run(const char *isa, int64_t m, int64_t n, int64_t k, const float *pa, const float *b,
+                             int64_t ldb, float *c, int64_t ldc, int64_t panel_begin, int64_t panel_end) {
+    const block_kernel kernel = kernel_named(isa);
+    if (!kernel) return 0;
+    gemm_with(kernel, m, n, k, pa, b, ldb, c, ldc, panel_begin, panel_end);
+    return 1;
 }

@@ -22,6 +22,10 @@ typedef struct {
 #define ONYX_MULTIVERSION
 #endif
 
+/// The opaque run allocator bound to the calling thread (NULL when none).
+void *onyx_thread_run_allocator(void);
+void onyx_thread_set_run_allocator(void *allocator);
+
 /// Max pooling of `planes` images of g->in_h x g->in_w (g->channels ignored).
 /// indices (may be NULL) receive the argmax as a flat row-major index within the plane.
 void onyx_maxpool2d_f32(const float *x, float *y, int64_t *indices, int64_t planes, const onyx_conv_geometry *g);
@@ -99,9 +103,10 @@ void onyx_gemm_packed(int64_t m, int64_t n, int64_t k, const float *pa, const fl
                       float *c, int64_t ldc, int64_t panel_begin, int64_t panel_end);
 /// "avx512", "avx2" or "portable": the micro-kernel this CPU runs.
 const char *onyx_gemm_packed_isa(void);
-/// Makes every later call use the named micro-kernel (NULL: the CPU's best again); returns
-/// 0 if this CPU cannot run it. For tests of each kernel.
-int onyx_gemm_packed_use_isa(const char *isa);
+/// onyx_gemm_packed with the named micro-kernel ("portable", "avx2", "avx512"), for tests of
+/// each kernel; returns 0 without computing if this CPU cannot run it.
+int onyx_gemm_packed_isa_run(const char *isa, int64_t m, int64_t n, int64_t k, const float *pa, const float *b,
+                             int64_t ldb, float *c, int64_t ldc, int64_t panel_begin, int64_t panel_end);
 
 /// Winograd F(4x4,3x3) weight transform: u[xi][m][c] = (G w[m][c] G^T)[xi], 36*M*C floats
 /// (row-major per xi; pack each with onyx_gemm_pack_a).

@@ -4,21 +4,37 @@ import Dispatch
 /// persistent worker pool (no thread is created per call or per run); with `threads == 1`
 /// or little work it runs inline on the caller's thread.
 enum Parallel {
+    /// How many chunks `forEachChunk` cuts `count` items into.
+    static func chunkCount(_ count: Int, threads: Int, minimumPerChunk: Int = 1) -> Int {
+        max(1, min(threads, count / max(minimumPerChunk, 1)))
+    }
+
     /// Calls `body` on disjoint, contiguous sub-ranges covering 0..<count, in parallel when
     /// `threads > 1` and each part has at least `minimumPerChunk` items.
     static func forEachChunk(_ count: Int, threads: Int, minimumPerChunk: Int = 1,
                              _ body: (Range<Int>) -> Void) {
-        let parts = max(1, min(threads, count / max(minimumPerChunk, 1)))
+        forEachChunk(count, threads: threads, minimumPerChunk: minimumPerChunk) { range, _ in body(range) }
+    }
+
+    /// The same, also telling `body` which chunk (0..<chunkCount) it runs, so per-chunk
+    /// scratch can be allocated once by the caller (in the run's planned arena) and shared out.
+    static func forEachChunk(_ count: Int, threads: Int, minimumPerChunk: Int = 1,
+                             _ body: (Range<Int>, Int) -> Void) {
+        let parts = chunkCount(count, threads: threads, minimumPerChunk: minimumPerChunk)
         if parts <= 1 {
-            if count > 0 { body(0..<count) }
+            if count > 0 { body(0..<count, 0) }
             return
         }
         // The chunks touch disjoint memory; the closure only has to outlive this call.
         withoutActuallyEscaping(body) { escapable in
             let shared = UncheckedSendable(escapable)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let lo = count * part / parts, hi = count * (part + 1) / parts
-                if lo < hi { shared.value(lo..<hi) }
+            // Chunks allocate from the pool, never from the run's planned arena: which chunk
+            // runs on the caller's thread varies, and the plan relies on a fixed order.
+            RunAllocator.bind(nil) {
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let lo = count * part / parts, hi = count * (part + 1) / parts
+                    if lo < hi { shared.value(lo..<hi, part) }
+                }
             }
         }
     }

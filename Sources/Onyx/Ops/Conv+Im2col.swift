@@ -25,10 +25,12 @@ enum Im2colConv {
         let g = p.geometry
         let pointwise = p.isPointwise
         let hasEpilogue = bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE
-        Parallel.forEachChunk(tasks, threads: threads) { range in
-            let scratch = pointwise ? nil : ScratchBuffer(floats: p.kSize * nb)
-            defer { scratch?.release() }
-            let col = scratch?.pointer
+        // One col buffer per chunk, taken here on the run's thread so it is planned memory.
+        let chunks = Parallel.chunkCount(tasks, threads: threads)
+        let scratch = pointwise ? nil : ScratchBuffer(floats: chunks * p.kSize * nb)
+        defer { scratch?.release() }
+        Parallel.forEachChunk(tasks, threads: threads) { range, chunk in
+            let col = scratch.map { $0.pointer + chunk * p.kSize * nb }
             var geometry = g
             for task in range {
                 let part = task % mParts, rest = task / mParts

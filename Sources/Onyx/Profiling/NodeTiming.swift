@@ -95,7 +95,7 @@ extension InferenceSession {
     public func runProfiled(_ inputs: [String: Tensor]) throws -> (outputs: [String: Tensor], timings: [NodeTiming]) {
         try InputValidator.validate(inputs, against: model.graph.inputs)
         let recorder = RunRecorder(capacity: plan.steps.count)
-        let outputs = try plan.execute(inputs, recorder: recorder)
+        let outputs = try memory.run(inputs) { try plan.execute(inputs, recorder: recorder) }
         return (outputs, recorder.timings(plan.steps))
     }
 }

@@ -27,6 +27,8 @@ public final class InferenceSession: @unchecked Sendable {
     let plan: ExecutionPlan
     /// The graph the session runs (after optimization when enabled).
     public let graph: Graph
+    /// Memory plans per input signature (see `MemoryPlan`).
+    let memory = MemoryPlanCache()
     /// Milliseconds spent optimizing the graph and compiling the plan at creation.
     public let preparationMilliseconds: (optimize: Double, plan: Double)
 
@@ -54,9 +56,11 @@ public final class InferenceSession: @unchecked Sendable {
     }
 
     /// Runs the model on `inputs` (by graph input name) and returns every graph output by name.
+    /// The first run with given input shapes records where its buffers live; later runs with
+    /// the same shapes lay every intermediate tensor into one arena planned by liveness.
     public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
         try InputValidator.validate(inputs, against: model.graph.inputs)
-        return try plan.execute(inputs)
+        return try memory.run(inputs) { try plan.execute(inputs) }
     }
 
     /// Runs the model and returns the outputs in graph order.

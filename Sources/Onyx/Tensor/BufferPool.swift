@@ -1,8 +1,8 @@
 import Foundation
 
-/// Recycles large tensor buffers between runs. A model's intermediate tensors have the
-/// same sizes on every run, so after the first run each allocation is served from here:
-/// no mmap/munmap and no page faults on fresh memory in the steady state.
+/// Recycles large buffers: graph outputs, runs whose input shapes have no memory plan yet,
+/// and buffers allocated off the run's thread (Parallel chunks). No mmap/munmap and no page
+/// faults on fresh memory for them in the steady state.
 final class BufferPool: @unchecked Sendable {
     static let shared = BufferPool()
 
@@ -43,6 +43,17 @@ final class BufferPool: @unchecked Sendable {
         return (.allocate(byteCount: size, alignment: 64), true)
     }
 
+    /// Frees every idle buffer (after a run was recorded into a memory plan, the buffers it
+    /// used would otherwise sit idle beside the plan's arena).
+    func releaseIdle() {
+        lock.lock()
+        let buffers = free.values.flatMap { $0 }
+        free = [:]
+        idleBytes = 0
+        lock.unlock()
+        for p in buffers { p.deallocate() }
+    }
+
     func release(_ p: UnsafeMutableRawPointer, byteCount: Int) {
         let size = Self.bucket(byteCount)
         lock.lock()
@@ -57,22 +68,19 @@ final class BufferPool: @unchecked Sendable {
     }
 }
 
-/// Scratch memory for a kernel (im2col columns, Winograd tiles), drawn from the pool so it
-/// is recycled between runs like tensor buffers.
+/// Scratch memory for a kernel (im2col columns, Winograd tiles): planned in the run's arena
+/// like tensor buffers, or drawn from the pool outside a planned run.
 struct ScratchBuffer {
     let pointer: UnsafeMutablePointer<Float>
     private let byteCount: Int
-    private let pooled: Bool
+    private let origin: BufferOrigin
 
     init(floats count: Int) {
         byteCount = max(count, 1) * MemoryLayout<Float>.size
-        let (raw, pooled) = BufferPool.shared.allocate(byteCount: byteCount)
+        let (raw, origin) = BufferOrigin.allocate(byteCount: byteCount)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        self.pooled = pooled
+        self.origin = origin
     }
 
-    func release() {
-        if pooled { BufferPool.shared.release(UnsafeMutableRawPointer(pointer), byteCount: byteCount) }
-        else { pointer.deallocate() }
-    }
+    func release() { origin.release(UnsafeMutableRawPointer(pointer), byteCount: byteCount) }
 }

@@ -1,15 +1,16 @@
 /// A 64-byte aligned, fixed-size byte buffer. Tensors share storage by reference and
 /// treat it as immutable once constructed, which is what makes sharing them across
-/// threads safe. Large buffers come from and return to `BufferPool`.
+/// threads safe. During a run the memory comes from the run's planned arena (see
+/// `MemoryPlan`); otherwise large buffers come from and return to `BufferPool`.
 final class TensorStorage: @unchecked Sendable {
     let bytes: UnsafeMutableRawPointer
     let byteCount: Int
-    private let pooled: Bool
+    private let origin: BufferOrigin
 
     /// Uninitialized storage of `byteCount` bytes.
     init(byteCount: Int) {
         self.byteCount = byteCount
-        (bytes, pooled) = BufferPool.shared.allocate(byteCount: byteCount)
+        (bytes, origin) = BufferOrigin.allocate(byteCount: byteCount)
     }
 
     /// Zero-filled storage.
@@ -18,7 +19,5 @@ final class TensorStorage: @unchecked Sendable {
         bytes.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
     }
 
-    deinit {
-        if pooled { BufferPool.shared.release(bytes, byteCount: byteCount) } else { bytes.deallocate() }
-    }
+    deinit { origin.release(bytes, byteCount: byteCount) }
 }
