@@ -54,7 +54,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             }
             return APIError(status: error.status, message: error.status.reasonPhrase)
         case is CancellationError:
-            return APIError(status: .serviceUnavailable, message: "the request was cancelled")
+            return APIError(status: .serviceUnavailable, message: "the request was cancelled", headers: [.retryAfter: "1"])
         default:
             return APIError(status: .internalServerError, message: "internal error: \(error)")
         }

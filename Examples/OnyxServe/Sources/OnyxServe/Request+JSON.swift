@@ -4,8 +4,17 @@ import Hummingbird
 extension Request {
     /// Collects the body (at most `limit` bytes, else 413) and parses it as JSON.
     mutating func readJSON(limit: Int) async throws -> JSONField {
-        let buffer = try await collectBody(upTo: limit)
+        let buffer = try await collectBody(limit: limit)
         return try buffer.withUnsafeReadableBytes { try parseJSON($0) }
+    }
+
+    /// Collects the body, at most `limit` bytes, else 413: at once when Content-Length already
+    /// says more, without waiting for (or reading) the body.
+    mutating func collectBody(limit: Int) async throws -> ByteBuffer {
+        if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw HTTPError(.contentTooLarge)
+        }
+        return try await collectBody(upTo: limit)
     }
 }
 

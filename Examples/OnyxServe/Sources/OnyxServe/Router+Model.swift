@@ -20,7 +20,7 @@ extension Router {
         post("/v2/models/{name}/infer") { request, context in
             let model = try serve.model(named: context.parameters.get("name"))
             var request = request
-            let buffer = try await request.collectBody(upTo: serve.configuration.maxBodyBytes)
+            let buffer = try await request.collectBody(limit: serve.configuration.maxBodyBytes)
             let jsonLength = try BinaryTensorData.jsonLength(request.headers, bodyBytes: buffer.readableBytes)
             let (body, inputs) = try buffer.withUnsafeReadableBytes { raw in
                 let split = jsonLength ?? raw.count

@@ -11,6 +11,14 @@ public struct ServeContext: Sendable {
     public let model: ServedModel
 }
 
+/// Every route the server has, with its methods: a known path with another method gets 405.
+/// `HostileRequestTests.everyRouteAnswersAndOtherMethodsAre405` checks this list against the router.
+let serveRoutes: [(path: String, methods: [HTTPRequest.Method])] = [
+    ("/v2", [.get]), ("/v2/health/live", [.get]), ("/healthz", [.get]), ("/v2/health/ready", [.get]),
+    ("/readyz", [.get]), ("/v2/models/{name}", [.get]), ("/v2/models/{name}/ready", [.get]),
+    ("/v2/models/{name}/infer", [.post]), ("/predict", [.post]), ("/metrics", [.get]),
+]
+
 /// Builds the `onyx-serve` application: loads the model (throws on a bad model), wires the
 /// routes, and adds the warm-up service that makes the server ready.
 public func buildApplication(configuration: ServeConfiguration, logger: Logger? = nil)
@@ -30,6 +38,7 @@ public func buildApplication(configuration: ServeConfiguration, logger: Logger? 
     let router = Router()
     router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
     router.add(middleware: JSONErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
+    router.add(middleware: MethodNotAllowedMiddleware(routes: serveRoutes))
     router.addHealthRoutes(context)
     router.addModelRoutes(context)
     router.addPredictRoute(context)
