@@ -46,8 +46,11 @@ struct JSONField {
 
     /// The elements of an array, each with its path.
     func array() throws -> [JSONField] {
-        guard case .array(let elements) = value else { throw fail("an array") }
-        return elements.enumerated().map { JSONField($1, path: "\(path)[\($0)]") }
+        switch value {
+        case .array(let elements): return elements.enumerated().map { JSONField($1, path: "\(path)[\($0)]") }
+        case .numbers(let numbers): return numbers.enumerated().map { JSONField(.number($1), path: "\(path)[\($0)]") }
+        default: throw fail("an array")
+        }
     }
 
     func string() throws -> String {

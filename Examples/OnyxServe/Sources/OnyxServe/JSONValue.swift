@@ -19,6 +19,8 @@ enum JSONNumber: Sendable, Equatable {
 enum JSONValue: Sendable {
     case object([(key: String, value: JSONValue)])
     case array([JSONValue])
+    /// An array whose elements are all numbers (tensor rows), kept flat: 16 bytes a number.
+    case numbers([JSONNumber])
     case number(JSONNumber)
     case string(String)
     case bool(Bool)
@@ -28,7 +30,7 @@ enum JSONValue: Sendable {
     var kind: String {
         switch self {
         case .object: return "an object"
-        case .array: return "an array"
+        case .array, .numbers: return "an array"
         case .number: return "a number"
         case .string: return "a string"
         case .bool: return "a boolean"
@@ -128,6 +130,24 @@ struct JSONParser {
         var elements: [JSONValue] = []
         skipWhitespace()
         if current == UInt8(ascii: "]") { i += 1; return .array(elements) }
+        // Rows of numbers: read straight into a flat array while every element is a number.
+        if let c = current, c == UInt8(ascii: "-") || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) {
+            var numbers: [JSONNumber] = []
+            while true {
+                numbers.append(try number())
+                skipWhitespace()
+                switch current {
+                case UInt8(ascii: ","):
+                    i += 1
+                    skipWhitespace()
+                    if let c = current, c == UInt8(ascii: "-") || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) { continue }
+                    elements = numbers.map { .number($0) } // something else follows: go generic
+                case UInt8(ascii: "]"): i += 1; return .numbers(numbers)
+                default: throw Failure(offset: i, expected: "',' or ']'")
+                }
+                break
+            }
+        }
         while true {
             skipWhitespace()
             elements.append(try value())

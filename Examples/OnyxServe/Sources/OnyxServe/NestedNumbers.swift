@@ -26,6 +26,9 @@ struct NestedNumbers: Sendable {
         case .bool(let b):
             values.append(.integer(b ? 1 : 0))
             return []
+        case .numbers(let row):
+            values.append(contentsOf: row)
+            return [row.count]
         case .array(let elements):
             if values.isEmpty { values.reserveCapacity(elements.count) }
             var inner: [Int]?
