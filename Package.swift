@@ -30,8 +30,9 @@ let package = Package(
         // Benchmark harness: the logic is a library so tests can check its arithmetic and formats.
         .target(name: "OnyxBenchKit", dependencies: ["Onyx"], path: "Benchmarks/OnyxBenchKit"),
         .executableTarget(name: "OnyxBench", dependencies: ["OnyxBenchKit"], path: "Benchmarks/OnyxBench"),
-        // Test-only: counts heap allocations (interposes malloc in the test executable).
-        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        // Test support only (no product uses it): counts heap allocations by interposing
+        // malloc in the test executable, for AllocationTests.
+        .target(name: "CAllocationCounter", path: "Sources/CAllocationCounter"),
         .testTarget(name: "OnyxTests", dependencies: ["Onyx", "OnyxBenchKit", "CAllocationCounter"]),
     ]
 )
