@@ -39,6 +39,11 @@ public func buildApplication(configuration: ServeConfiguration, logger: Logger? 
     router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
     router.add(middleware: JSONErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     router.add(middleware: MethodNotAllowedMiddleware(routes: serveRoutes))
+    // The batcher's queue plus one running batch: past that, shed before reading the body.
+    let gate = AdmissionGate(limit: configuration.maxQueueSize + configuration.maxBatchSize)
+    router.add(middleware: AdmissionMiddleware(gate: gate, onRejected: {
+        metrics.recordInference(model: name, outcome: "overloaded")
+    }))
     router.addHealthRoutes(context)
     router.addModelRoutes(context)
     router.addPredictRoute(context)

@@ -95,6 +95,41 @@ struct HostileRequestTests {
         }
     }
 
+    /// Past the admission limit (queue size + batch size) an inference request gets 503 with
+    /// Retry-After at once, before its body is read; places free up when requests end.
+    @Test func requestsPastTheAdmissionLimitAre503AtOnce() async throws {
+        try await withServer(testConfiguration { $0.maxQueueSize = 1; $0.maxBatchSize = 1 }) { client, context in
+            let port = try #require(client.port)
+            let (shape, values) = sampleRows(context.model.session, rows: 1)
+            let body: [String: Any] = ["inputs": [["name": "input", "shape": shape, "datatype": "FP32", "data": values]]]
+            // Two uploads that never finish hold both places.
+            let holders = try await offThePool {
+                try (0..<2).map { _ in
+                    let connection = try RawConnection(port: port)
+                    connection.send(Array("POST /v2/models/mlp_fraud/infer HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n".utf8))
+                    return connection
+                }
+            }
+            var shed: TestResponse?
+            for _ in 0..<100 where shed?.status != .serviceUnavailable {
+                shed = try await client.post("/v2/models/mlp_fraud/infer", object: body)
+                if shed?.status != .serviceUnavailable { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(shed?.status == .serviceUnavailable)
+            #expect(shed?.headers[.retryAfter] == "1")
+            #expect(shed?.errorMessage?.contains("overloaded") == true)
+            #expect(try await client.execute(uri: "/v2/health/ready", method: .get).status == .ok, "GETs are not shed")
+            withExtendedLifetime(holders) {}
+            holders.forEach { shutdown($0.fd, Int32(SHUT_RDWR)) }
+            var after: TestResponse?
+            for _ in 0..<100 where after?.status != .ok {
+                after = try await client.post("/v2/models/mlp_fraud/infer", object: body)
+                if after?.status != .ok { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(after?.status == .ok, "the places are free again once the uploads end")
+        }
+    }
+
     /// A declared Content-Length over the limit is refused without sending the body.
     @Test func declaredLengthOverTheLimitIs413() async throws {
         try await withServer(testConfiguration { $0.maxBodyBytes = 1 << 20 }) { client, _ in
@@ -162,7 +197,7 @@ func residentBytes() -> Int {
 }
 
 /// A blocking TCP connection to 127.0.0.1 for bytes a normal client would not send.
-final class RawConnection {
+final class RawConnection: @unchecked Sendable { // one user at a time: its fd only
     let fd: Int32
 
     init(port: Int) throws {
