@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CONFORMANCE_DIR := Tests/Conformance/generated
 
-.PHONY: setup apt venv build run serve loadtest test test-serve test-deploy conformance edge-cases models models-full bench-compare clean
+.PHONY: setup apt venv build run serve loadtest test test-serve test-deploy test-schemathesis overload soak conformance edge-cases models models-full bench-compare clean
 
 ## setup: install missing apt packages and the pinned Python venv for reference data
 setup: apt venv
@@ -71,6 +71,7 @@ test: setup conformance edge-cases models-full
 	@grep -E 'Test run with' .build/test.log | tail -1
 	@grep -E 'Test run with' .build/test-serve.log | tail -1 | sed 's/^/server: /'
 	@grep -E '^drain' .build/test-drain.log | tail -1
+	@grep -E '^soak' .build/test-soak.log | tail -1
 	@grep -E '^deploy: ' .build/test-deploy.log | tail -1
 
 ## test-serve: the example server's tests (real HTTP on an ephemeral port), then SIGTERM
@@ -81,6 +82,7 @@ test-serve: apt
 	swift build --package-path Examples/OnyxServe --product onyx-serve
 	timeout 5m python3 Examples/OnyxServe/Tests/drain_test.py --serve-bin Examples/OnyxServe/.build/debug/onyx-serve \
 	  | tee .build/test-drain.log; test $${PIPESTATUS[0]} -eq 0
+	command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }; timeout 3m python3 Examples/OnyxServe/Tests/soak.py --serve-bin Examples/OnyxServe/.build/debug/onyx-serve --seconds 36 --segments 4 --capacity-seconds 5 --max-rss-growth 0.10 | tee .build/test-soak.log; test $${PIPESTATUS[0]} -eq 0
 
 ## test-deploy: Kubernetes manifests, Dockerfile, Prometheus rules and dashboard checked against a
 ##   live onyx-serve scraped by a real Prometheus under wrk load (Examples/OnyxServe/deploy/check.py)
@@ -95,6 +97,30 @@ test-deploy: apt venv
 	mkdir -p .build
 	timeout 15m $(PY) Examples/OnyxServe/deploy/check.py --serve-bin Examples/OnyxServe/.build/debug/onyx-serve 2>&1 \
 	  | tee .build/test-deploy.log; test $${PIPESTATUS[0]} -eq 0
+
+## test-schemathesis: request fuzzing: schemathesis (pinned, into .venv) against a live onyx-serve,
+##   from Examples/OnyxServe/openapi.yaml: no 5xx, every answer as the spec says
+test-schemathesis: apt venv
+	$(PY) -m pip install -q --disable-pip-version-check -r Examples/OnyxServe/Tests/requirements-schemathesis.txt
+	swift build --package-path Examples/OnyxServe --product onyx-serve
+	mkdir -p .build
+	timeout 15m $(PY) Examples/OnyxServe/Tests/schemathesis_test.py --serve-bin Examples/OnyxServe/.build/debug/onyx-serve \
+	  $(SCHEMATHESIS_ARGS) 2>&1 | tee .build/test-schemathesis.log; test $${PIPESTATUS[0]} -eq 0
+
+## overload: measure capacity, then 30 s of wrk with 1024 connections on /predict (release build):
+##   503s fast, bounded P99 for accepted requests, bounded memory, recovery (OVERLOAD_ARGS for flags)
+overload: apt venv
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	swift build -c release --package-path Examples/OnyxServe --product onyx-serve
+	timeout 10m $(PY) Examples/OnyxServe/Tests/overload.py $(OVERLOAD_ARGS)
+
+## soak: ~70% of capacity for SOAK_SECONDS (default 600, release build): zero errors, RSS growth
+##   under 5% after warm-up, latency percentiles per segment
+SOAK_SECONDS ?= 600
+soak: apt venv
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	swift build -c release --package-path Examples/OnyxServe --product onyx-serve
+	timeout $$(( $(SOAK_SECONDS) + 300 ))s $(PY) Examples/OnyxServe/Tests/soak.py --seconds $(SOAK_SECONDS) --segments 10
 
 ## models: regenerate the committed small models and their golden data
 models: venv
