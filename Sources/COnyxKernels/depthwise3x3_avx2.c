@@ -52,7 +52,8 @@ int onyx_depthwise3x3_avx2(const float *x, const float *w, const float *bias, fl
     const int64_t pw = (out_w8 - 1) * sw + 3 + 8, ph = (g->out_h - 1) * sh + 3;
     if (g->pad_top > ph || g->pad_left > pw) return 0;
     float *padded = (float *)aligned_alloc(64, (size_t)((ph * pw + 15) / 16 * 16) * sizeof(float));
-    float *row_out = (float *)aligned_alloc(64, (size_t)out_w8 * sizeof(float));
+    // aligned_alloc wants the size to be a multiple of the alignment (16 floats).
+    float *row_out = (float *)aligned_alloc(64, (size_t)((out_w8 + 15) / 16 * 16) * sizeof(float));
     if (!padded || !row_out) { free(padded); free(row_out); return 0; }
     const __m256 valpha = _mm256_set1_ps(alpha), vbeta = _mm256_set1_ps(beta);
     int64_t last_input = -1;
