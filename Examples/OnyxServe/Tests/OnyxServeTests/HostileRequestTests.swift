@@ -174,7 +174,7 @@ struct HostileRequestTests {
             // /proc/net/tcp: local address (hex IP:port) in field 1, state in field 3 (0A = LISTEN).
             let suffix = ":" + String(format: "%04X", port)
             var listeners: [String] = []
-            for line in try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8).split(separator: "\n") {
+            for line in readWholeFile("/proc/net/tcp").split(separator: "\n") {
                 let fields = line.split(separator: " ").map(String.init)
                 if fields.count > 3, fields[3] == "0A", fields[1].hasSuffix(suffix) { listeners.append(fields[1]) }
             }
@@ -189,6 +189,22 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
+}
+
+/// A /proc file read to its end: it reports a size of 0, and one read gives only a page of a
+/// long socket table.
+func readWholeFile(_ path: String) -> String {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return "" }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { break }
+        bytes += buffer[..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// Resident memory of this process, from /proc/self/statm.
