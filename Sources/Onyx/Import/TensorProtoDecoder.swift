@@ -5,11 +5,21 @@ import Foundation
 struct TensorProtoDecoder {
     /// Folder that external-data paths are resolved against; nil forbids external data.
     var baseDirectory: URL?
-    /// Largest tensor (in bytes) we agree to allocate from declared dims.
-    var maxTensorBytes: Int = 1 << 34
+    /// Largest tensor (in bytes) we agree to allocate from declared dims: the same cap as
+    /// every other tensor, so an oversized initializer is an `OnyxError` naming it.
+    var maxTensorBytes: Int = Onyx.maxTensorBytes
 
     /// Decodes `proto`; `what` names it in errors ("initializer 'W'").
     func decode(_ proto: UnsafePointer<Onnx__TensorProto>, what: String) throws -> Tensor {
+        do {
+            return try decodeChecked(proto, what: what)
+        } catch let e as KernelError {
+            // A size limit inside the tensor constructors: still the caller's bad tensor.
+            throw OnyxError.invalidTensor("\(what): \(e.message)")
+        }
+    }
+
+    private func decodeChecked(_ proto: UnsafePointer<Onnx__TensorProto>, what: String) throws -> Tensor {
         let t = proto.pointee
         let dims = Array(UnsafeBufferPointer(start: t.dims, count: t.n_dims))
         if let bad = dims.first(where: { $0 < 0 }) {
@@ -25,14 +35,14 @@ struct TensorProtoDecoder {
         }
         // Count with overflow checks so absurd dims fail before any allocation; zero dims
         // do not hide huge others (later index arithmetic multiplies them).
+        // The element limit is the one `Tensor.makeRaw` applies below, so a shape it would
+        // refuse is refused here, as an error naming the tensor.
         let count: Int
-        do { count = try checkedElementCount(dims.map { Int($0) }, limit: maxTensorBytes) } catch {
-            throw OnyxError.invalidTensor("\(what) declares dims \(dims), too large to allocate")
+        do { count = try checkedElementCount(dims.map { Int($0) }, limit: maxTensorBytes / type.byteSize) } catch {
+            throw OnyxError.invalidTensor(
+                "\(what) declares dims \(dims), too large to allocate (limit \(maxTensorBytes) bytes)")
         }
         let byteCount = count * type.byteSize
-        guard byteCount <= maxTensorBytes else {
-            throw OnyxError.invalidTensor("\(what) declares dims \(dims) (\(byteCount) bytes), too large to allocate")
-        }
         let shape = dims.map { Int($0) }
 
         if t.has_data_location != 0 && t.data_location == 1 {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense, row-major tensor: a shape, an element type and contiguous storage.
 ///
 /// Tensors are values: the storage is shared between copies and never mutated after a
@@ -132,8 +134,16 @@ public struct Tensor: @unchecked Sendable {
 }
 
 /// Largest tensor Onyx creates, in bytes; bigger results fail with an error instead of
-/// exhausting memory.
-let maxTensorBytes = 1 << 32
+/// exhausting memory. 4 GiB unless the environment variable `ONYX_MAX_TENSOR_BYTES` sets a
+/// lower or higher cap when the process starts (a service loading untrusted models, or the
+/// fuzzer, lowers it so a tiny hostile model cannot ask for gigabytes).
+let maxTensorBytes = tensorByteLimit(environment: ProcessInfo.processInfo.environment)
+
+/// The tensor size cap from `ONYX_MAX_TENSOR_BYTES` (a positive byte count), else 4 GiB.
+func tensorByteLimit(environment: [String: String]) -> Int {
+    guard let text = environment["ONYX_MAX_TENSOR_BYTES"], let n = Int(text), n > 0 else { return 1 << 32 }
+    return n
+}
 
 /// The element count of `shape`, or throws when a dim is negative or the shape is too large.
 /// Zero dims do not hide the others: the product of all non-zero dims must stay within
