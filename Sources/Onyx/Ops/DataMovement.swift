@@ -162,36 +162,67 @@ enum DataMovementOps {
         var inStrides = [Int](repeating: 1, count: r)
         for i in stride(from: r - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * x.shape[i + 1] }
         let total = try checkedElementCount(outShape)
+        let src = x.storage.bytes
+        // Source index along one axis for output index `o`, or nil for a constant-pad element.
+        func source(_ o: Int, axis d: Int) -> Int? {
+            let n = x.shape[d]
+            let i = o - pads[d]
+            if i >= 0 && i < n { return i }
+            switch mode {
+            case .constant: return nil
+            case .edge: return min(max(i, 0), n - 1)
+            case .reflect: return i < 0 ? -i : 2 * (n - 1) - i
+            case .wrap: return ((i % n) + n) % n
+            }
+        }
         return try Tensor.makeRaw(outShape, x.elementType) { dst in
-            var index = [Int](repeating: 0, count: r)
-            for o in 0..<total {
-                var src = 0, inside = true
-                for d in 0..<r {
-                    var i = index[d] - pads[d]
-                    let n = x.shape[d]
-                    if i < 0 || i >= n {
-                        switch mode {
-                        case .constant: inside = false
-                        case .edge: i = min(max(i, 0), n - 1)
-                        case .reflect: i = i < 0 ? -i : 2 * (n - 1) - i
-                        case .wrap: i = ((i % n) + n) % n
-                        }
+            guard total > 0 else { return }
+            guard r > 0 else { dst.copyMemory(from: src, byteCount: es); return }
+            // Row by row along the last axis: the part of each row inside the input is one
+            // copy, the padding on either side a fill (constant) or a per-element mapping.
+            let width = outShape[r - 1], n = x.shape[r - 1], left = pads[r - 1]
+            let lo = min(max(left, 0), width), hi = min(max(left + n, lo), width)
+            var index = [Int](repeating: 0, count: r - 1)
+            for row in 0..<(total / width) {
+                let out = dst + row * width * es
+                var base: Int? = 0
+                for d in 0..<(r - 1) {
+                    guard let i = source(index[d], axis: d) else { base = nil; break }
+                    base! += i * inStrides[d]
+                }
+                if let base {
+                    if hi > lo { out.advanced(by: lo * es).copyMemory(from: src + (base + lo - left) * es, byteCount: (hi - lo) * es) }
+                    if mode == .constant {
+                        Self.fill(out, count: lo, pattern: fillBytes)
+                        Self.fill(out + hi * es, count: width - hi, pattern: fillBytes)
+                    } else {
+                        for j in 0..<lo { (out + j * es).copyMemory(from: src + (base + source(j, axis: r - 1)!) * es, byteCount: es) }
+                        for j in hi..<width { (out + j * es).copyMemory(from: src + (base + source(j, axis: r - 1)!) * es, byteCount: es) }
                     }
-                    if !inside { break }
-                    src += i * inStrides[d]
-                }
-                if inside {
-                    (dst + o * es).copyMemory(from: x.storage.bytes + src * es, byteCount: es)
                 } else {
-                    fillBytes.withUnsafeBytes { (dst + o * es).copyMemory(from: $0.baseAddress!, byteCount: es) }
+                    Self.fill(out, count: width, pattern: fillBytes)
                 }
-                var d = r - 1
+                var d = r - 2
                 while d >= 0 {
                     index[d] += 1
                     if index[d] < outShape[d] { break }
                     index[d] = 0; d -= 1
                 }
             }
+        }
+    }
+
+    /// Writes `count` copies of the element `pattern` at `dst`, doubling each copy.
+    static func fill(_ dst: UnsafeMutableRawPointer, count: Int, pattern: [UInt8]) {
+        guard count > 0 else { return }
+        let es = pattern.count
+        if pattern.allSatisfy({ $0 == 0 }) { dst.initializeMemory(as: UInt8.self, repeating: 0, count: count * es); return }
+        pattern.withUnsafeBytes { dst.copyMemory(from: $0.baseAddress!, byteCount: es) }
+        var done = 1
+        while done < count {
+            let n = min(done, count - done)
+            (dst + done * es).copyMemory(from: dst, byteCount: n * es)
+            done += n
         }
     }
 }
