@@ -84,14 +84,17 @@ __attribute__((target("avx2,fma")))
 static inline void half_avx2(int64_t k, const float *a, const float *b, int64_t ldb, float *c, int64_t ldc,
                              int rows, int cols, int accumulate) {
     __m256 lo[6], hi[6];
+    // Rows past `rows` read row 0 again (their sums are never stored): the last half of a
+    // 16-row panel has 4 rows, and reading 6 would run past the end of the packed A.
+    int row[6];
 #pragma clang loop unroll(full)
-    for (int i = 0; i < 6; i++) { lo[i] = _mm256_setzero_ps(); hi[i] = _mm256_setzero_ps(); }
+    for (int i = 0; i < 6; i++) { lo[i] = _mm256_setzero_ps(); hi[i] = _mm256_setzero_ps(); row[i] = i < rows ? i : 0; }
     for (int64_t kk = 0; kk < k; kk++) {
         const __m256 b0 = _mm256_loadu_ps(b + kk * ldb), b1 = _mm256_loadu_ps(b + kk * ldb + 8);
         const float *ak = a + kk * MR;
 #pragma clang loop unroll(full)
         for (int i = 0; i < 6; i++) {
-            const __m256 av = _mm256_broadcast_ss(ak + i);
+            const __m256 av = _mm256_broadcast_ss(ak + row[i]);
             lo[i] = _mm256_fmadd_ps(av, b0, lo[i]);
             hi[i] = _mm256_fmadd_ps(av, b1, hi[i]);
         }

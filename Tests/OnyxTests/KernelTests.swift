@@ -50,7 +50,8 @@ import Testing
     /// Every micro-kernel this CPU can run (the others are skipped, and say so).
     @Test(arguments: ["portable", "avx2", "avx512"])
     func packedGemmMatchesNaiveProduct(_ isa: String) throws {
-        let a: [Float] = [1], b: [Float] = [1]
+        // The micro-kernels read whole MR-row panels of packed A: probe with a packed 1x1 A.
+        let a = [Float](repeating: 1, count: Int(onyx_gemm_packed_a_floats(1, 1))), b: [Float] = [1]
         var c: [Float] = [0]
         guard onyx_gemm_packed_isa_run(isa, 1, 1, 1, a, b, 1, &c, 1, 0, 1) != 0 else {
             print("packed GEMM: \(isa) kernel skipped: this CPU lacks it")
