@@ -26,6 +26,9 @@ final class MemoryPlan: @unchecked Sendable { // mutable state guarded by `lock`
     /// Bytes the run would hold at once if every buffer had its own memory.
     let unplannedPeakBytes: Int
     private var idle: [Arena] = []
+    /// Set once the plan left its cache: idle arenas point back at their plan, so pooling
+    /// them after that would keep both alive for ever (a leak LeakSanitizer reported).
+    private var retired = false
     private let lock = NSLock()
 
     /// Alignment of every block (one cache line, as the kernels' buffers).
@@ -87,7 +90,15 @@ final class MemoryPlan: @unchecked Sendable { // mutable state guarded by `lock`
     func checkIn(_ arena: Arena) {
         guard arena.isUnused else { return }
         lock.lock()
-        idle.append(arena)
+        if !retired { idle.append(arena) }
+        lock.unlock()
+    }
+
+    /// Drops the idle arenas and pools no more: called when the cache lets go of the plan.
+    func retire() {
+        lock.lock()
+        retired = true
+        idle.removeAll()
         lock.unlock()
     }
 }
@@ -276,6 +287,8 @@ final class MemoryPlanCache: @unchecked Sendable { // guarded by `lock`
     private var plans: [(signature: Signature, plan: MemoryPlan)] = []
     private let lock = NSLock()
 
+    deinit { for entry in plans { entry.plan.retire() } }
+
     /// The plan recorded for inputs like `feeds`, if any.
     func plan(for feeds: [String: Tensor]) -> MemoryPlan? {
         lock.lock(); defer { lock.unlock() }
@@ -299,7 +312,7 @@ final class MemoryPlanCache: @unchecked Sendable { // guarded by `lock`
         lock.lock()
         if !plans.contains(where: { $0.signature.matches(feeds) }) {
             plans.append((Signature(feeds), plan))
-            if plans.count > Self.capacity { plans.removeFirst() }
+            if plans.count > Self.capacity { plans.removeFirst().plan.retire() }
         }
         lock.unlock()
         // The recorded run's buffers would otherwise sit idle in the pool beside the arena.
