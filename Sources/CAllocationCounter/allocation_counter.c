@@ -6,7 +6,16 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#if defined(__linux__) && defined(__GLIBC__)
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+// Under a sanitizer (make test-asan / test-tsan) the sanitizer owns malloc: interposing it
+// here would hand it glibc's blocks, so counting is off (callers see -1 and skip).
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ALLOCATION_COUNTER_SANITIZED 1
+#endif
+
+#if defined(__linux__) && defined(__GLIBC__) && !defined(ALLOCATION_COUNTER_SANITIZED)
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
