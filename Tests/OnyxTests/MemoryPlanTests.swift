@@ -89,4 +89,20 @@ import Testing
             first[rows] = out.floats
         }
     }
+
+    /// A plan the cache evicts is freed with its arenas (they point back at it, so a pooled
+    /// arena once kept both alive: every eviction leaked).
+    @Test func evictedPlansAndTheirArenasAreFreed() throws {
+        let session = try InferenceSession(
+            contentsOf: repoRoot.appendingPathComponent("Models/mlp_fraud/model.onnx"), options: .init(threads: 1))
+        func feeds(_ rows: Int) throws -> [String: Tensor] {
+            ["input": try Tensor(shape: [rows, 30], floats: [Float](repeating: 0.25, count: rows * 30))]
+        }
+        for _ in 0..<2 { _ = try session.run(try feeds(1)) }   // recorded, then replayed: an idle arena
+        weak var firstPlan = session.memory.plan(for: try feeds(1))
+        #expect(firstPlan != nil)
+        for rows in 2...(MemoryPlanCache.capacity + 2) { _ = try session.run(try feeds(rows)) }
+        #expect(session.memory.plan(for: try feeds(1)) == nil, "the oldest signature was evicted")
+        #expect(firstPlan == nil, "the evicted plan (and the idle arena that points at it) was freed")
+    }
 }

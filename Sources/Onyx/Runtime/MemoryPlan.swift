@@ -94,6 +94,19 @@ final class MemoryPlan: @unchecked Sendable { // mutable state guarded by `lock`
         lock.unlock()
     }
 
+    /// Bytes held by idle arenas.
+    var idleBytes: Int {
+        lock.lock(); defer { lock.unlock() }
+        return idle.count * arenaBytes
+    }
+
+    /// Frees the idle arenas (the cache's memory cap); the next run allocates a new one.
+    func dropIdle() {
+        lock.lock()
+        idle.removeAll()
+        lock.unlock()
+    }
+
     /// Drops the idle arenas and pools no more: called when the cache lets go of the plan.
     func retire() {
         lock.lock()
@@ -280,10 +293,14 @@ final class MemoryPlanCache: @unchecked Sendable { // guarded by `lock`
         }
     }
 
-    /// Most signatures kept; beyond it the oldest plan is dropped (dynamic-shape callers).
-    static let capacity = 8
+    /// Most signatures kept; beyond it the least recently used plan is dropped. A batcher
+    /// runs every batch size up to its maximum, so this covers the usual 1-16 and more.
+    static let capacity = 32
+    /// Idle arenas kept across all plans, at most this many bytes beyond the largest arena:
+    /// a batcher cycling through sizes keeps the recent ones, not one arena per size.
+    static let idleBytesBeyondLargest = 64 << 20
 
-    /// Oldest first.
+    /// Least recently used first.
     private var plans: [(signature: Signature, plan: MemoryPlan)] = []
     private let lock = NSLock()
 
@@ -295,12 +312,34 @@ final class MemoryPlanCache: @unchecked Sendable { // guarded by `lock`
         return plans.last(where: { $0.signature.matches(feeds) })?.plan
     }
 
+    /// The plan for `feeds`, marked most recently used.
+    private func use(_ feeds: [String: Tensor]) -> MemoryPlan? {
+        lock.lock(); defer { lock.unlock() }
+        guard let i = plans.lastIndex(where: { $0.signature.matches(feeds) }) else { return nil }
+        if i != plans.count - 1 { plans.append(plans.remove(at: i)) }
+        return plans[plans.count - 1].plan
+    }
+
+    /// Keeps idle arena memory under the cap, freeing the least recently used plans' first.
+    private func trimIdle() {
+        lock.lock(); defer { lock.unlock() }
+        let largest = plans.map(\.plan.arenaBytes).max() ?? 0
+        var total = plans.reduce(0) { $0 + $1.plan.idleBytes }
+        for entry in plans where total > largest + Self.idleBytesBeyondLargest {
+            total -= entry.plan.idleBytes
+            entry.plan.dropIdle()
+        }
+    }
+
     /// Runs `body` with its buffers planned: replayed from the signature's arena, or, the
     /// first time, recorded to make the plan.
     func run<T>(_ feeds: [String: Tensor], _ body: () throws -> T) throws -> T {
-        if let plan = plan(for: feeds) {
+        if let plan = use(feeds) {
             let arena = plan.checkOut()
-            defer { plan.checkIn(arena) }
+            defer {
+                plan.checkIn(arena)
+                trimIdle()
+            }
             return try RunAllocator.bind(RunAllocator(.replay(arena)), body)
         }
         let trace = AllocationTrace()
@@ -312,7 +351,7 @@ final class MemoryPlanCache: @unchecked Sendable { // guarded by `lock`
         lock.lock()
         if !plans.contains(where: { $0.signature.matches(feeds) }) {
             plans.append((Signature(feeds), plan))
-            if plans.count > Self.capacity { plans.removeFirst().plan.retire() }
+            if plans.count > Self.capacity { plans.removeFirst().plan.retire() }   // least recently used
         }
         lock.unlock()
         // The recorded run's buffers would otherwise sit idle in the pool beside the arena.
