@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CONFORMANCE_DIR := Tests/Conformance/generated
 
-.PHONY: setup apt venv build run serve loadtest test test-serve test-deploy test-schemathesis overload soak conformance edge-cases models models-full bench-compare clean
+.PHONY: setup apt venv build run serve loadtest test test-serve test-deploy test-schemathesis overload soak conformance edge-cases models models-full bench-compare clean fuzz test-asan test-tsan
 
 ## setup: install missing apt packages and the pinned Python venv for reference data
 setup: apt venv
@@ -137,6 +137,32 @@ models-full: venv
 bench-compare: venv models-full
 	swift build -c release --product onyx-bench
 	$(PY) Benchmarks/compare.py $(COMPARE_ARGS)
+
+## fuzz: libFuzzer + ASan on the model loader and tensor reader (Tests/Fuzz) for FUZZ_SECONDS,
+##   seeded with Models/ and the generated conformance/edge-case models; corpus and findings
+##   in .build-fuzz/ (a finding fails the run: fix it, then keep it in Tests/Fuzz/regressions)
+FUZZ_SECONDS ?= 300
+fuzz: apt
+	swift build -c release --package-path Tests/Fuzz --scratch-path $(CURDIR)/.build-fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xcc -fsanitize=fuzzer-no-link,address
+	Tests/Fuzz/run.sh $(CURDIR)/.build-fuzz/release/onyx-fuzz-loader $(FUZZ_SECONDS) $(CURDIR)/.build-fuzz
+
+## test-asan / test-tsan: the whole `swift test` under AddressSanitizer / ThreadSanitizer
+##   (own scratch folders; not part of `make test`, a sanitized build and run take a while)
+test-asan: apt conformance edge-cases
+	mkdir -p .build
+	LSAN_OPTIONS="suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp $(LSAN_OPTIONS)" \
+	  timeout 60m swift test --sanitize=address --scratch-path $(CURDIR)/.build-asan 2>&1 | tee .build/test-asan.log; \
+	  test $${PIPESTATUS[0]} -eq 0
+	@grep -E 'Test run with|Executed .* tests' .build/test-asan.log | tail -2
+
+TSAN_FILTER ?=
+test-tsan: apt conformance edge-cases
+	mkdir -p .build
+	TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" timeout 90m swift test --sanitize=thread \
+	  --scratch-path $(CURDIR)/.build-tsan $(if $(TSAN_FILTER),--filter '$(TSAN_FILTER)') 2>&1 | tee .build/test-tsan.log; \
+	  test $${PIPESTATUS[0]} -eq 0
+	@grep -E 'Test run with|Executed .* tests' .build/test-tsan.log | tail -2
 
 clean:
 	rm -rf .build $(CONFORMANCE_DIR) Tests/EdgeCases/generated

@@ -1,0 +1,1 @@
+../../../OnyxTests/Support/FuzzHarness.swift
