@@ -15,8 +15,13 @@ typedef struct {
 } onyx_conv_geometry;
 
 /// Runs with AVX2+FMA code on CPUs that have it and portable code elsewhere (an ifunc
-/// resolver picks the clone once, at load).
-#if defined(__x86_64__) && defined(__clang__)
+/// resolver picks the clone once, at load). Not under ThreadSanitizer: clang instruments the
+/// resolver too, and it runs during relocation, before TSan's runtime exists (a segfault in
+/// __tsan_func_entry at start: why `make test-tsan` used to die before its first test).
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__x86_64__) && defined(__clang__) && !__has_feature(thread_sanitizer)
 #define ONYX_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define ONYX_MULTIVERSION
