@@ -20,7 +20,7 @@ for pb in "$root"/Models/*/test_data_set_*/*.pb; do
   set_dir=$(dirname "$pb")
   cp "$pb" "$seeds/$(basename "$(dirname "$set_dir")")-$(basename "$set_dir")-$(basename "$pb")"
 done
-cp "$root"/Tests/Fuzz/regressions/* "$seeds/" 2>/dev/null || true
+for f in "$root"/Tests/Fuzz/regressions/*; do [ "$(basename "$f")" = README.md ] || cp "$f" "$seeds/"; done
 echo "fuzz: $(ls "$seeds" | wc -l) seeds, $(ls "$corpus" | wc -l) inputs in the corpus, ${seconds} s"
 status=0
 # -timeout: one input may take 20 s (ASan build); -rss_limit_mb: the tensor cap is 256 MiB
