@@ -64,7 +64,7 @@ import Testing
         let plan = MemoryPlan(trace: trace)
         #expect(plan.blocks[0].offset == plan.blocks[1].offset)
         #expect(plan.blocks[1].conflicts == [0])
-        let arena = plan.checkOut()
+        let arena = plan.checkOut().arena
         // The first buffer is kept past its planned lifetime: the second must not reuse it.
         let first = try #require(arena.take(0, byteCount: 1000))
         #expect(arena.take(1, byteCount: 1000) == nil, "block 1 would overwrite a live block 0")

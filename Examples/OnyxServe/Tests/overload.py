@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve_harness import (ROOT, ROW, MemorySampler, Prober, Server, measure_capacity, mib,  # noqa: E402
-                           payload_file, percentile, wrk)
+                           payload_file, percentile, report, wrk)
 
 
 def single_request(port, timeout=5):
@@ -144,12 +144,7 @@ def main():
                    f"P99 200s {percentile(p200, 99) or 0:.0f} ms, P99 503s {percentile(p503, 99) or 0:.0f} ms; "
                    f"RSS {mib(rss_before)} -> peak {mib(rss_peak)} -> {mib(rss_after)}; "
                    f"first request after: {first_status} in {first_seconds * 1000:.0f} ms")
-        if failures:
-            summary = summary.replace("overload:", "overload: FAIL", 1)
-        print(summary)
-        for f in failures:
-            print("  - " + f)
-        sys.exit(1 if failures else 0)
+        report("overload", summary, failures)
     finally:
         server.kill()
 

@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -225,3 +226,14 @@ def measure_capacity(server, payload, connections=32, seconds=10):
     ok = result["statuses"].get(200, 0)
     result["capacity"] = ok / result["seconds"]
     return result
+
+
+def report(label, summary, failures):
+    """Prints the run's summary line (marked FAIL when a check failed) and each failure, then
+    exits 1 on any failure, 0 otherwise."""
+    if failures:
+        summary = summary.replace(f"{label}:", f"{label}: FAIL", 1)
+    print(summary)
+    for f in failures:
+        print("  - " + f)
+    sys.exit(1 if failures else 0)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_harness import ROOT, MemorySampler, Server, measure_capacity, mib, payload_file, wrk  # noqa: E402
+from serve_harness import MemorySampler, ROOT, Server, measure_capacity, mib, payload_file, report, wrk  # noqa: E402
 
 
 def main():
@@ -94,12 +94,7 @@ def main():
                    f"{errors} errors; RSS after warm-up {mib(baseline)} -> end {mib(final)} "
                    f"({growth * 100 if growth is not None else float('nan'):+.1f}%, peak {mib(peak)}); "
                    f"P50/P99 first {compare['p50']:.1f}/{compare['p99']:.1f} ms, last {last['p50']:.1f}/{last['p99']:.1f} ms")
-        if failures:
-            summary = summary.replace("soak:", "soak: FAIL", 1)
-        print(summary)
-        for f in failures:
-            print("  - " + f)
-        sys.exit(1 if failures else 0)
+        report("soak", summary, failures)
     finally:
         server.kill()
 

@@ -74,15 +74,16 @@ final class MemoryPlan: @unchecked Sendable { // mutable state guarded by `lock`
 
     static func rounded(_ n: Int) -> Int { (max(n, 1) + alignment - 1) / alignment * alignment }
 
-    /// An arena no other run is using (a new one when all are busy).
-    func checkOut() -> Arena {
+    /// An arena no other run is using, and whether it was made for this call (when all
+    /// were busy): only a new arena can raise the idle memory once checked in.
+    func checkOut() -> (arena: Arena, isNew: Bool) {
         lock.lock()
         if let arena = idle.popLast() {
             lock.unlock()
-            return arena
+            return (arena, false)
         }
         lock.unlock()
-        return Arena(plan: self)
+        return (Arena(plan: self), true)
     }
 
     /// Gives `arena` back once no buffer in it is alive. One still referenced (a tensor kept
@@ -335,10 +336,10 @@ final class MemoryPlanCache: @unchecked Sendable { // guarded by `lock`
     /// first time, recorded to make the plan.
     func run<T>(_ feeds: [String: Tensor], _ body: () throws -> T) throws -> T {
         if let plan = use(feeds) {
-            let arena = plan.checkOut()
+            let (arena, isNew) = plan.checkOut()
             defer {
                 plan.checkIn(arena)
-                trimIdle()
+                if isNew { trimIdle() }   // idle memory grows only by a new arena
             }
             return try RunAllocator.bind(RunAllocator(.replay(arena)), body)
         }
