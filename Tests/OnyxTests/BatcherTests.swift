@@ -71,6 +71,33 @@ import Testing
         #expect(counter.snapshot.runs == 0, "the expired request must never run")
     }
 
+    @Test func answeredRequestIsReleasedBeforeItsDeadline() async throws {
+        // A served request's inputs must not outlive its answer: under load, anything kept
+        // until the deadline holds rate x timeout requests in memory.
+        let batcher = Batcher(session: try Self.mlpSession(), policy: .init(maxBatchSize: 1))
+        weak var storage: TensorStorage?
+        do {
+            let input = Self.row(3)
+            storage = input.storage
+            _ = try await batcher.submit(["input": input], deadline: 60)
+        }
+        #expect(storage == nil, "the batcher still holds the answered request's inputs")
+        await batcher.shutdown()
+    }
+
+    @Test func earlierDeadlineSubmittedLaterStillExpiresOnTime() async throws {
+        let batcher = Batcher(session: try Self.mlpSession(), policy: .init(maxBatchSize: 64, maxQueueDelay: 30))
+        let late = Task { try await batcher.submit(["input": Self.row(4)], deadline: 20) }
+        while batcher.queueDepth < 1 { try await Task.sleep(nanoseconds: 1_000_000) }
+        let start = Date()
+        await #expect(throws: Batcher.Failure.timedOut) {
+            try await batcher.submit(["input": Self.row(5)], deadline: 0.05)
+        }
+        #expect(Date().timeIntervalSince(start) < 10, "expired at its own deadline, not the earlier-queued one's")
+        await batcher.shutdown()
+        #expect(try await late.value["output"]?.shape == [1, 2], "shutdown runs the request still in time")
+    }
+
     @Test func cancelledCallerLeavesTheQueue() async throws {
         let counter = Counter()
         let batcher = Batcher(session: try Self.mlpSession(), policy: .init(maxBatchSize: 64, maxQueueDelay: 30),

@@ -98,6 +98,12 @@ public final class Batcher: @unchecked Sendable {
     var accepting = true
     var workerDone = false
     var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    /// One timer for every queued request's deadline, set to the earliest of them; a timer per
+    /// request would keep each request (and its inputs) alive until its deadline, long after
+    /// it was answered.
+    private let deadlineTimer: DispatchSourceTimer
+    /// When `deadlineTimer` fires next (`.max`: not set); guarded by `lock`.
+    private var deadlineWake = UInt64.max
     /// True when the model's inputs all have a free first dim, so rows can be stacked.
     let canStack: Bool
 
@@ -113,6 +119,9 @@ public final class Batcher: @unchecked Sendable {
             if case .fixed = first { return false }
             return true
         }
+        deadlineTimer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "onyx-batcher-deadlines"))
+        deadlineTimer.setEventHandler { [weak self] in self?.expireDue() }
+        deadlineTimer.activate()
         // The thread keeps the batcher alive until `shutdown()` lets it finish.
         let thread = Thread { self.workerLoop() }
         thread.name = "onyx-batcher"
@@ -154,13 +163,9 @@ public final class Batcher: @unchecked Sendable {
                 }
                 request.continuation = c
                 queue.append(request)
+                if let deadline = request.deadline, deadline < deadlineWake { setDeadlineWake(deadline) }
                 lock.signal()
                 lock.unlock()
-                if let deadline = request.deadline {
-                    DispatchQueue.global().asyncAfter(deadline: DispatchTime(uptimeNanoseconds: deadline)) { [weak self] in
-                        self?.expire(request)
-                    }
-                }
             }
         } onCancel: {
             self.remove(request, with: CancellationError())
@@ -184,9 +189,35 @@ public final class Batcher: @unchecked Sendable {
         }
     }
 
-    /// Fails `request` with a timeout if it is still queued.
-    private func expire(_ request: Request) {
-        remove(request, with: Failure.timedOut)
+    deinit { deadlineTimer.cancel() }
+
+    /// Points the deadline timer at `uptime` nanoseconds, or nowhere for `.max` (caller holds
+    /// the lock, so concurrent submits cannot reorder their settings).
+    private func setDeadlineWake(_ uptime: UInt64) {
+        deadlineWake = uptime
+        deadlineTimer.schedule(deadline: uptime == .max ? .distantFuture : DispatchTime(uptimeNanoseconds: uptime),
+                               leeway: .milliseconds(1))
+    }
+
+    /// The deadline timer fired: fails every queued request whose deadline has passed (they
+    /// are never run) and sets the timer for the earliest deadline still queued.
+    private func expireDue() {
+        lock.lock()
+        let now = DispatchTime.now().uptimeNanoseconds
+        var expired: [Request] = []
+        var next = UInt64.max
+        queue.removeAll { request in
+            guard let deadline = request.deadline else { return false }
+            if deadline <= now { expired.append(request); return true }
+            next = min(next, deadline)
+            return false
+        }
+        setDeadlineWake(next)
+        lock.unlock()
+        for request in expired {
+            onRejected?(Failure.timedOut)
+            request.finish(.failure(Failure.timedOut))
+        }
     }
 
     /// Takes `request` out of the queue and fails it, if it is still waiting.
