@@ -64,7 +64,7 @@ import Testing
         let plan = MemoryPlan(trace: trace)
         #expect(plan.blocks[0].offset == plan.blocks[1].offset)
         #expect(plan.blocks[1].conflicts == [0])
-        let arena = plan.checkOut().arena
+        let arena = plan.checkOut(from: ArenaSlabs())
         // The first buffer is kept past its planned lifetime: the second must not reuse it.
         let first = try #require(arena.take(0, byteCount: 1000))
         #expect(arena.take(1, byteCount: 1000) == nil, "block 1 would overwrite a live block 0")
@@ -99,10 +99,30 @@ import Testing
             ["input": try Tensor(shape: [rows, 30], floats: [Float](repeating: 0.25, count: rows * 30))]
         }
         for _ in 0..<2 { _ = try session.run(try feeds(1)) }   // recorded, then replayed: an idle arena
-        weak var firstPlan = session.memory.plan(for: try feeds(1))
+        weak let firstPlan = session.memory.plan(for: try feeds(1))
         #expect(firstPlan != nil)
         for rows in 2...(MemoryPlanCache.capacity + 2) { _ = try session.run(try feeds(rows)) }
         #expect(session.memory.plan(for: try feeds(1)) == nil, "the oldest signature was evicted")
         #expect(firstPlan == nil, "the evicted plan (and the idle arena that points at it) was freed")
+    }
+
+    /// Plans share their arenas' memory: running batch sizes 1-12 in turn (one run at a time,
+    /// as a batcher does) keeps one slab, sized for the largest, not an arena per size.
+    @Test func plansShareOneSlabAcrossBatchSizes() throws {
+        let session = try InferenceSession(
+            contentsOf: repoRoot.appendingPathComponent("Models/resnet_mini/model.onnx"), options: .init(threads: 1))
+        func feeds(_ rows: Int) throws -> [String: Tensor] {
+            ["input": try Tensor(shape: [rows, 3, 32, 32], floats: (0..<(rows * 3072)).map { Float($0 % 13) / 13 })]
+        }
+        var expected: [Int: [Float]] = [:]
+        for pass in 0..<3 {
+            for rows in [12, 1, 5, 8, 2, 12, 3] {
+                let out = try #require(try session.run(try feeds(rows)).values.first).floats
+                if let e = expected[rows] { #expect(out == e, "pass \(pass), batch \(rows): replay equals the recorded run") }
+                expected[rows] = out
+            }
+        }
+        let largest = try [1, 2, 3, 5, 8, 12].map { try #require(session.memory.plan(for: try feeds($0))).arenaBytes }.max()!
+        #expect(session.memory.slabs.idleSizes == [largest], "one idle slab, of the largest plan's size")
     }
 }

@@ -74,41 +74,28 @@ final class MemoryPlan: @unchecked Sendable { // mutable state guarded by `lock`
 
     static func rounded(_ n: Int) -> Int { (max(n, 1) + alignment - 1) / alignment * alignment }
 
-    /// An arena no other run is using, and whether it was made for this call (when all
-    /// were busy): only a new arena can raise the idle memory once checked in.
-    func checkOut() -> (arena: Arena, isNew: Bool) {
+    /// An arena no other run is using, with at least `arenaBytes` of memory from `slabs`.
+    func checkOut(from slabs: ArenaSlabs) -> Arena {
         lock.lock()
-        if let arena = idle.popLast() {
-            lock.unlock()
-            return (arena, false)
-        }
+        let arena = idle.popLast() ?? Arena(plan: self)
         lock.unlock()
-        return (Arena(plan: self), true)
+        arena.attach(slabs.take(atLeast: arenaBytes))
+        return arena
     }
 
-    /// Gives `arena` back once no buffer in it is alive. One still referenced (a tensor kept
-    /// past its planned lifetime) is not reused: its memory goes when its last buffer does.
-    func checkIn(_ arena: Arena) {
-        guard arena.isUnused else { return }
+    /// Gives `arena` back once no buffer in it is alive, and its memory to `slabs`. One still
+    /// referenced (a tensor kept past its planned lifetime) keeps its memory and is not reused:
+    /// the memory goes when its last buffer does.
+    func checkIn(_ arena: Arena, to slabs: ArenaSlabs) {
+        guard arena.isUnused else { slabs.abandon(); return }
+        slabs.give(arena.detach())
         lock.lock()
         if !retired { idle.append(arena) }
         lock.unlock()
     }
 
-    /// Bytes held by idle arenas.
-    var idleBytes: Int {
-        lock.lock(); defer { lock.unlock() }
-        return idle.count * arenaBytes
-    }
-
-    /// Frees the idle arenas (the cache's memory cap); the next run allocates a new one.
-    func dropIdle() {
-        lock.lock()
-        idle.removeAll()
-        lock.unlock()
-    }
-
-    /// Drops the idle arenas and pools no more: called when the cache lets go of the plan.
+    /// Pools no more arenas: called when the cache lets go of the plan (an idle arena points
+    /// back at its plan, so pooling after that would keep both alive: a leak LeakSanitizer found).
     func retire() {
         lock.lock()
         retired = true
@@ -117,21 +104,91 @@ final class MemoryPlan: @unchecked Sendable { // mutable state guarded by `lock`
     }
 }
 
-/// One run's memory for a `MemoryPlan`. Buffers placed in it keep it alive.
+/// Arena memory shared by all of a session's plans: a run takes the smallest idle slab that
+/// fits its plan, so a batcher cycling through batch sizes 1-16 reuses one slab sized for the
+/// largest instead of holding an arena per size. Idle slabs are capped at the most runs seen
+/// at once (the largest kept), so memory is the largest arena times the concurrency.
+final class ArenaSlabs: @unchecked Sendable { // guarded by `lock`
+    struct Slab {
+        let base: UnsafeMutableRawPointer
+        let byteCount: Int
+    }
+
+    private var idle: [Slab] = []   // ascending byteCount
+    private var taken = 0
+    private var mostTaken = 0
+    private let lock = NSLock()
+
+    deinit { for slab in idle { slab.base.deallocate() } }
+
+    /// Idle slabs, smallest first.
+    var idleSizes: [Int] {
+        lock.lock(); defer { lock.unlock() }
+        return idle.map(\.byteCount)
+    }
+
+    /// The smallest idle slab of at least `byteCount` bytes, or a new one.
+    func take(atLeast byteCount: Int) -> Slab {
+        lock.lock()
+        taken += 1
+        mostTaken = max(mostTaken, taken)
+        if let i = idle.firstIndex(where: { $0.byteCount >= byteCount }) {
+            let slab = idle.remove(at: i)
+            lock.unlock()
+            return slab
+        }
+        lock.unlock()
+        let bytes = max(byteCount, 1)
+        return Slab(base: .allocate(byteCount: bytes, alignment: MemoryPlan.alignment), byteCount: bytes)
+    }
+
+    /// A taken slab will not come back (its arena outlived the run and frees it).
+    func abandon() {
+        lock.lock()
+        taken -= 1
+        lock.unlock()
+    }
+
+    func give(_ slab: Slab) {
+        lock.lock()
+        taken -= 1
+        idle.insert(slab, at: idle.firstIndex(where: { $0.byteCount >= slab.byteCount }) ?? idle.count)
+        var dropped: [Slab] = []
+        while idle.count > mostTaken { dropped.append(idle.removeFirst()) }   // the smallest
+        lock.unlock()
+        for d in dropped { d.base.deallocate() }
+    }
+}
+
+/// One run's buffers for a `MemoryPlan`, in a slab of memory attached for the run. Buffers
+/// placed in it keep it alive.
 final class Arena: @unchecked Sendable { // `alive` is touched by the run's thread and by deinits, under `lock`
     let plan: MemoryPlan
-    let base: UnsafeMutableRawPointer
+    private var slab: ArenaSlabs.Slab?
     private var alive: [Bool]
     private var liveCount = 0
     private let lock = NSLock()
 
     init(plan: MemoryPlan) {
         self.plan = plan
-        base = .allocate(byteCount: max(plan.arenaBytes, 1), alignment: MemoryPlan.alignment)
         alive = [Bool](repeating: false, count: plan.blocks.count)
     }
 
-    deinit { base.deallocate() }
+    /// Memory still attached when the arena dies (it outlived its run) goes with it.
+    deinit { slab?.base.deallocate() }
+
+    /// Gives the arena its memory for a run (at least `plan.arenaBytes`).
+    func attach(_ memory: ArenaSlabs.Slab) {
+        precondition(slab == nil && memory.byteCount >= plan.arenaBytes)
+        slab = memory
+    }
+
+    /// Takes the memory back once the run is over and nothing in it is alive.
+    func detach() -> ArenaSlabs.Slab {
+        let memory = slab!
+        slab = nil
+        return memory
+    }
 
     var isUnused: Bool {
         lock.lock(); defer { lock.unlock() }
@@ -142,7 +199,7 @@ final class Arena: @unchecked Sendable { // `alive` is touched by the run's thre
     func take(_ index: Int, byteCount: Int) -> UnsafeMutableRawPointer? {
         guard index < plan.blocks.count else { return nil }
         let block = plan.blocks[index]
-        guard let offset = block.offset, block.byteCount == byteCount else { return nil }
+        guard let offset = block.offset, block.byteCount == byteCount, let base = slab?.base else { return nil }
         lock.lock()
         defer { lock.unlock() }
         for j in block.conflicts where alive[j] { return nil }
@@ -297,9 +354,9 @@ final class MemoryPlanCache: @unchecked Sendable { // guarded by `lock`
     /// Most signatures kept; beyond it the least recently used plan is dropped. A batcher
     /// runs every batch size up to its maximum, so this covers the usual 1-16 and more.
     static let capacity = 32
-    /// Idle arenas kept across all plans, at most this many bytes beyond the largest arena:
-    /// a batcher cycling through sizes keeps the recent ones, not one arena per size.
-    static let idleBytesBeyondLargest = 64 << 20
+
+    /// The arenas' memory, shared by every plan.
+    let slabs = ArenaSlabs()
 
     /// Least recently used first.
     private var plans: [(signature: Signature, plan: MemoryPlan)] = []
@@ -321,26 +378,12 @@ final class MemoryPlanCache: @unchecked Sendable { // guarded by `lock`
         return plans[plans.count - 1].plan
     }
 
-    /// Keeps idle arena memory under the cap, freeing the least recently used plans' first.
-    private func trimIdle() {
-        lock.lock(); defer { lock.unlock() }
-        let largest = plans.map(\.plan.arenaBytes).max() ?? 0
-        var total = plans.reduce(0) { $0 + $1.plan.idleBytes }
-        for entry in plans where total > largest + Self.idleBytesBeyondLargest {
-            total -= entry.plan.idleBytes
-            entry.plan.dropIdle()
-        }
-    }
-
     /// Runs `body` with its buffers planned: replayed from the signature's arena, or, the
     /// first time, recorded to make the plan.
     func run<T>(_ feeds: [String: Tensor], _ body: () throws -> T) throws -> T {
         if let plan = use(feeds) {
-            let (arena, isNew) = plan.checkOut()
-            defer {
-                plan.checkIn(arena)
-                if isNew { trimIdle() }   // idle memory grows only by a new arena
-            }
+            let arena = plan.checkOut(from: slabs)
+            defer { plan.checkIn(arena, to: slabs) }
             return try RunAllocator.bind(RunAllocator(.replay(arena)), body)
         }
         let trace = AllocationTrace()
