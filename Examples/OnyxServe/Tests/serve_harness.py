@@ -39,11 +39,13 @@ def percentile(values, q):
 class Server:
     """onyx-serve started with `args` on a free port; stop() (or exit) kills its process group."""
 
-    def __init__(self, binary, args=(), ready_timeout=90):
+    def __init__(self, binary, args=(), ready_timeout=90, cpus=None):
+        """`cpus`: the CPU numbers the server may run on (all when None)."""
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="onyx-serve-", suffix=".log", delete=False)
         cmd = [str(binary), "--port", str(self.port), *map(str, args)]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
         atexit.register(self.kill)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
@@ -125,17 +127,39 @@ class Server:
             self.proc.wait()
 
 
-def payload_file(rows=1):
+def model_row(server, name):
+    """One /predict row for the served model `name`'s first input (its metadata's shape without
+    the batch dim), as nested lists of small deterministic values."""
+    status, body = server.get(f"/v2/models/{name}")
+    if status != 200:
+        raise RuntimeError(f"GET /v2/models/{name}: {status} {body}")
+    dims = json.loads(body)["inputs"][0]["shape"][1:]
+    if any(d < 1 for d in dims):
+        raise RuntimeError(f"model '{name}' has free dims besides the batch: {dims}")
+    count = 1
+    for d in dims:
+        count *= d
+    values = iter([round(0.01 * (i % 100) - 0.2, 3) for i in range(count)])
+
+    def nest(level):
+        return [next(values) for _ in range(dims[level])] if level == len(dims) - 1 else \
+            [nest(level + 1) for _ in range(dims[level])]
+    return nest(0)
+
+
+def payload_file(rows=1, row=ROW):
     f = tempfile.NamedTemporaryFile("w", prefix="onyx-predict-", suffix=".json", delete=False)
-    json.dump({"inputs": [ROW] * rows}, f)
+    json.dump({"inputs": [row] * rows}, f)
     f.close()
     atexit.register(lambda: os.path.exists(f.name) and os.unlink(f.name))
     return f.name
 
 
-def wrk(port, payload, connections, seconds, threads=2, delay_ms=0, timeout_s=10):
-    """Runs wrk on POST /predict; returns counts by status, errors and latency percentiles (ms)."""
-    env = dict(os.environ, PAYLOAD=payload, DELAY_MS=str(delay_ms))
+def wrk(port, payload, connections, seconds, threads=2, delay_ms=0, timeout_s=10, rate=0):
+    """Runs wrk on POST /predict; returns counts by status, errors and latency percentiles (ms).
+    `delay_ms`: think time per connection between requests; `rate`: requests per second started
+    on a fixed schedule (open loop, see wrk_status.lua)."""
+    env = dict(os.environ, PAYLOAD=payload, DELAY_MS=str(delay_ms), RATE=str(rate), THREADS=str(threads))
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", f"{timeout_s}s",
            "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}/predict"]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + 60)
@@ -155,10 +179,10 @@ class Prober(threading.Thread):
     error), recording (send time, status or None, seconds) for each: per-status latency that
     wrk's overall histogram cannot give."""
 
-    def __init__(self, port, interval, timeout=10):
+    def __init__(self, port, interval, timeout=10, row=ROW):
         super().__init__(daemon=True)
         self.port, self.interval, self.timeout = port, interval, timeout
-        self.body = json.dumps({"inputs": [ROW]})
+        self.body = json.dumps({"inputs": [row]})
         self.samples = []
         self.stopped = threading.Event()
 
