@@ -107,7 +107,7 @@ test-schemathesis: apt venv
 	timeout 15m $(PY) Examples/OnyxServe/Tests/schemathesis_test.py --serve-bin Examples/OnyxServe/.build/debug/onyx-serve \
 	  $(SCHEMATHESIS_ARGS) 2>&1 | tee .build/test-schemathesis.log; test $${PIPESTATUS[0]} -eq 0
 
-## overload: measure capacity, then 30 s of wrk with 1024 connections on /predict (release build):
+## overload: server on one core; capacity, then 30 s of requests scheduled at 2x it (release build):
 ##   503s fast, bounded P99 for accepted requests, bounded memory, recovery (OVERLOAD_ARGS for flags)
 overload: apt venv
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }

@@ -68,6 +68,7 @@ def main():
     ap.add_argument("--factor", type=float, default=2.0, help="offered load to aim for, times the capacity")
     ap.add_argument("--min-ratio", type=float, default=1.8, help="offered load / capacity the run must reach")
     ap.add_argument("--server-threads", type=int, default=1)
+    ap.add_argument("--settle-seconds", type=float, default=12, help="idle wait before the last memory reading")
     ap.add_argument("--max-p99-ms", type=float, default=1000)
     ap.add_argument("--max-503-p99-ms", type=float, default=500)
     ap.add_argument("--max-rss-growth-mib", type=float, default=256)
@@ -108,6 +109,9 @@ def main():
         time.sleep(2)
         memory.stop()
         rss_after = server.rss()
+        # Idle past the server's memory trim (every 10 s by default): what the burst leaves behind.
+        time.sleep(args.settle_seconds)
+        rss_settled = server.rss()
 
         ok = load["statuses"].get(200, 0)
         shed = load["statuses"].get(503, 0)
@@ -131,7 +135,8 @@ def main():
         print(f"prober:   {len(p200)} x 200 P50 {percentile(p200, 50) or 0:.1f} ms P99 {percentile(p200, 99) or 0:.1f} ms; "
               f"{len(p503)} x 503 P50 {percentile(p503, 50) or 0:.1f} ms P99 {percentile(p503, 99) or 0:.1f} ms; "
               f"{len(probe_failed)} failed")
-        print(f"memory:   RSS before {mib(rss_before)}, peak {mib(rss_peak)}, after {mib(rss_after)}")
+        print(f"memory:   RSS before {mib(rss_before)}, peak {mib(rss_peak)}, 2 s after {mib(rss_after)}, "
+              f"{args.settle_seconds:g} s later {mib(rss_settled)}")
         print(f"recovery: first request {first_status} in {first_seconds * 1000:.1f} ms; next 19 max {max(recovery_ms[1:]):.1f} ms, "
               f"statuses {sorted({s for s, _ in recovery}, key=str)}")
 
@@ -162,7 +167,7 @@ def main():
         summary = (f"overload: capacity {capacity:.0f} req/s; offered {offered:.0f} req/s ({offered / capacity:.1f}x) "
                    f"for {load['seconds']:.0f} s: {ok} x 200, {shed} x 503 (shed {shed_rate:.0%}), {sum(other.values())} other; "
                    f"P99 200s {percentile(p200, 99) or 0:.0f} ms, P99 503s {percentile(p503, 99) or 0:.0f} ms; "
-                   f"RSS {mib(rss_before)} -> peak {mib(rss_peak)} -> {mib(rss_after)}; "
+                   f"RSS {mib(rss_before)} -> peak {mib(rss_peak)} -> {mib(rss_settled)} idle; "
                    f"first request after: {first_status} in {first_seconds * 1000:.0f} ms")
         report("overload", summary, failures)
     finally:

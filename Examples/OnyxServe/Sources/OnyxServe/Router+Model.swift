@@ -18,7 +18,7 @@ extension Router {
                 .jsonResponse(status: ready ? .ok : .serviceUnavailable)
         }
         post("/v2/models/{name}/infer") { request, context in
-            let model = try serve.model(named: context.parameters.get("name"))
+            _ = try serve.model(named: context.parameters.get("name"))   // 404 for an unknown name
             var request = request
             let buffer = try await request.collectBody(limit: serve.configuration.maxBodyBytes)
             let jsonLength = try BinaryTensorData.jsonLength(request.headers, bodyBytes: buffer.readableBytes)

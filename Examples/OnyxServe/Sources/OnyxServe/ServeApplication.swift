@@ -52,7 +52,8 @@ public func buildApplication(configuration: ServeConfiguration, logger: Logger? 
     let app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "onyx-serve"),
-        services: [InferenceService(context: context, logger: logger)],
+        services: [InferenceService(context: context, logger: logger),
+                   MemoryTrimService(intervalSeconds: configuration.memoryTrimSeconds)],
         logger: logger)
     return (app, context)
 }

@@ -28,6 +28,7 @@ extension ServeConfiguration {
         Option(flag: "--request-timeout-ms", env: "ONYX_REQUEST_TIMEOUT_MS", help: "queue deadline before 504 (default 1000)"),
         Option(flag: "--max-body-bytes", env: "ONYX_MAX_BODY_BYTES", help: "largest request body before 413 (default 8 MiB)"),
         Option(flag: "--drain-delay-seconds", env: "ONYX_DRAIN_DELAY_SECONDS", help: "serve this long after SIGTERM with readiness false (default 5)"),
+        Option(flag: "--memory-trim-seconds", env: "ONYX_MEMORY_TRIM_SECONDS", help: "give freed heap memory back to the system this often, 0 for never (default 10)"),
     ]
 
     /// The usage text printed by `--help`.
@@ -101,6 +102,7 @@ extension ServeConfiguration {
         config.requestTimeoutMilliseconds = try double("--request-timeout-ms", min: 1, default: defaults.requestTimeoutMilliseconds)
         config.maxBodyBytes = try int("--max-body-bytes", min: 1, default: defaults.maxBodyBytes)
         config.drainDelaySeconds = try double("--drain-delay-seconds", min: 0, default: defaults.drainDelaySeconds)
+        config.memoryTrimSeconds = try double("--memory-trim-seconds", min: 0, default: defaults.memoryTrimSeconds)
         return config
     }
 

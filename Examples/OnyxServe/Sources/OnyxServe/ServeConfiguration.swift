@@ -24,13 +24,15 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var maxBodyBytes: Int
     /// Seconds between SIGTERM (readiness turns false) and the server stopping.
     public var drainDelaySeconds: Double
+    /// Seconds between returns of freed heap memory to the system (0: never).
+    public var memoryTrimSeconds: Double
 
     /// The defaults, serving `modelPath` under its folder's name.
     public init(modelPath: String, modelName: String? = nil, host: String = "127.0.0.1", port: Int = 8080,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, maxBatchSize: Int = 16,
                 maxQueueDelayMilliseconds: Double = 2, maxQueueSize: Int = 256,
                 requestTimeoutMilliseconds: Double = 1000, maxBodyBytes: Int = 8 << 20,
-                drainDelaySeconds: Double = 5) {
+                drainDelaySeconds: Double = 5, memoryTrimSeconds: Double = 10) {
         self.modelPath = modelPath
         self.modelName = modelName ?? Self.defaultModelName(for: modelPath)
         self.host = host
@@ -42,6 +44,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         self.requestTimeoutMilliseconds = requestTimeoutMilliseconds
         self.maxBodyBytes = maxBodyBytes
         self.drainDelaySeconds = drainDelaySeconds
+        self.memoryTrimSeconds = memoryTrimSeconds
     }
 
     /// The model's folder name (`Models/mlp_fraud/model.onnx` → `mlp_fraud`), or the file's

@@ -12,6 +12,42 @@ struct ConfigurationTests {
         #expect(config.host == "127.0.0.1")
         #expect(config.port == 8080)
         #expect(config.maxBodyBytes == 8 << 20)
+        #expect(config.memoryTrimSeconds == 10)
+    }
+
+    @Test func memoryTrimIntervalFromEnvironmentAndZeroTurnsItOff() throws {
+        let config = try ServeConfiguration.parse(arguments: [], environment: ["ONYX_MEMORY_TRIM_SECONDS": "0"],
+                                                  defaultModelPath: "m.onnx")
+        #expect(config.memoryTrimSeconds == 0)
+        #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.parse(arguments: ["--memory-trim-seconds", "-1"], environment: [:], defaultModelPath: "m.onnx")
+        }
+    }
+
+    #if canImport(Glibc)
+    @Test func trimGivesFreedHeapPagesBack() {
+        // 64 MiB of 16 KiB blocks, every other one freed: the free pages sit between live
+        // blocks, where glibc does not return them by itself.
+        let blocks = (0..<4096).map { _ -> UnsafeMutableRawPointer in
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 16 << 10, alignment: 16)
+            p.initializeMemory(as: UInt8.self, repeating: 1, count: 16 << 10)
+            return p
+        }
+        for (i, p) in blocks.enumerated() where i % 2 == 0 { p.deallocate() }
+        #expect(MemoryTrimService.trim(), "malloc_trim returned no memory")
+        for (i, p) in blocks.enumerated() where i % 2 == 1 { p.deallocate() }
+    }
+    #endif
+
+    @Test func trimServiceStopsOnShutdown() async throws {
+        let group = ServiceGroup(configuration: .init(services: [MemoryTrimService(intervalSeconds: 0.01)],
+                                                      logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await Task.sleep(for: .milliseconds(50))
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
     }
 
     @Test func flagWinsOverEnvironment() throws {
