@@ -5,8 +5,8 @@
 // For each row the valid output columns [lo, hi) are computed once, so the inner loops are
 // plain (strided) copies with no bounds test.
 ONYX_MULTIVERSION
-void onyx_im2col_range_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1) {
-    const int64_t width = p1 - p0;
+void onyx_im2col_range_ld_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1,
+                              int64_t width) {
     for (int64_t c = 0; c < g->channels; c++) {
         const float *xc = x + c * g->in_h * g->in_w;
         for (int64_t ki = 0; ki < g->kernel_h; ki++) {
@@ -43,4 +43,8 @@ void onyx_im2col_range_f32(const float *x, const onyx_conv_geometry *g, float *c
             }
         }
     }
+}
+
+void onyx_im2col_range_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1) {
+    onyx_im2col_range_ld_f32(x, g, col, p0, p1, p1 - p0);
 }

@@ -7,7 +7,8 @@ import Testing
 @Suite struct KernelTests {
     struct ConvCase: CustomStringConvertible, Sendable {
         var c: Int, m: Int, h: Int, w: Int, k: Int, stride: Int, pad: [Int], group: Int
-        var description: String { "C\(c) M\(m) \(h)x\(w) k\(k) s\(stride) pads\(pad) g\(group)" }
+        var n = 2
+        var description: String { "N\(n) C\(c) M\(m) \(h)x\(w) k\(k) s\(stride) pads\(pad) g\(group)" }
     }
 
     static func random(_ shape: [Int], seed: Int) -> Tensor {
@@ -20,7 +21,7 @@ import Testing
     }
 
     static func conv(_ t: ConvCase, winograd: Bool) throws -> (fast: Tensor, reference: Tensor) {
-        let x = random([2, t.c, t.h, t.w], seed: t.c * 31 + t.h)
+        let x = random([t.n, t.c, t.h, t.w], seed: t.c * 31 + t.h)
         let w = random([t.m, t.c / t.group, t.k, t.k], seed: t.m * 17 + t.k)
         let b = random([t.m], seed: 5)
         var node = Node(name: "conv", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["y"], attributes: [:], index: 0)
@@ -144,6 +145,12 @@ import Testing
         .init(c: 64, m: 9, h: 20, w: 20, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1),
         .init(c: 64, m: 7, h: 41, w: 41, k: 3, stride: 2, pad: [1, 0, 0, 1], group: 1),
         .init(c: 64, m: 5, h: 40, w: 37, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1),
+        // One image: blocks of pixels. Batches of small images: blocks of whole images, the
+        // last one short (3 per block for 7 images), with groups and split output channels.
+        .init(c: 12, m: 6, h: 10, w: 6, k: 3, stride: 2, pad: [1, 0, 2, 1], group: 3, n: 1),
+        .init(c: 6, m: 16, h: 14, w: 14, k: 5, stride: 1, pad: [0, 0, 0, 0], group: 1, n: 7),
+        .init(c: 6, m: 40, h: 9, w: 9, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 2, n: 5),
+        .init(c: 32, m: 48, h: 7, w: 7, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1, n: 3),
     ]
 
     @Test(arguments: im2colCases)

@@ -45,6 +45,9 @@ void onyx_global_avgpool_f32(const float *x, float *y, int64_t planes, int64_t s
 /// im2col for output pixels [p0, p1): col[(c*kh + i)*kw + j][p - p0] =
 /// x[c][oh*sh - pt + i*dh][ow*sw - pl + j*dw] with p = oh*out_w + ow, 0 outside the image.
 void onyx_im2col_range_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1);
+/// The same with rows `ld` floats apart (ld >= p1 - p0): several images side by side.
+void onyx_im2col_range_ld_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1,
+                              int64_t ld);
 
 /// Epilogue over a block of rows: y[m*ldy + j] = act(y[m*ldy + j] + (bias ? bias[m] : 0)
 ///                                                   + (res ? res[m*ldr + j] : 0)), j < cols.

@@ -5,16 +5,31 @@ import COnyxKernels
 /// expansion of the block (or the input itself for 1x1 stride-1 convs). Each block's bias,
 /// residual and activation are applied right after its product, while it is still in
 /// cache, and blocks are shared out between the threads (each with its own small col
-/// buffer and a single-threaded sgemm call).
+/// buffer and a single-threaded sgemm call). In a batch of small images a block holds
+/// several whole images side by side, so each product is wide enough to run at speed.
 enum Im2colConv {
-    /// Pixels per block: the col buffer stays around 256 KB, with at least 256 columns so
-    /// each sgemm call has work enough to run at speed.
+    /// Columns a block aims for: the col buffer stays around 256 KB, with at least 256
+    /// columns so each sgemm call has work enough to run at speed.
+    static func targetWidth(kSize: Int) -> Int {
+        max(256, (65536 / max(kSize, 1)) / 64 * 64)
+    }
+
+    /// Pixels per block of one image.
     static func blockWidth(kSize: Int, outPlane: Int) -> Int {
-        min(outPlane, max(256, (65536 / max(kSize, 1)) / 64 * 64))
+        min(outPlane, targetWidth(kSize: kSize))
+    }
+
+    /// Whole images per block: more than one when two or more fit in the target width.
+    static func imagesPerBlock(_ p: ConvProblem) -> Int {
+        min(p.n, max(1, targetWidth(kSize: p.kSize) / max(p.outPlane, 1)))
     }
 
     static func run(_ p: ConvProblem, px: UnsafePointer<Float>, pw: UnsafePointer<Float>, py: UnsafeMutablePointer<Float>,
                     bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, epilogue: Epilogue, threads: Int) {
+        if imagesPerBlock(p) > 1 {
+            runImageBlocks(p, px: px, pw: pw, py: py, bias: bias, residual: residual, epilogue: epilogue, threads: threads)
+            return
+        }
         let mg = p.m / p.group
         let nb = blockWidth(kSize: p.kSize, outPlane: p.outPlane)
         let blocks = (p.outPlane + nb - 1) / nb
@@ -53,6 +68,59 @@ enum Im2colConv {
                     onyx_rows_epilogue_f32(py + yOff, Int64(p.outPlane), Int64(m1 - m0), Int64(p1 - p0),
                                            bias.map { $0 + gi * mg + m0 }, residual.map { $0 + yOff }, Int64(p.outPlane),
                                            Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
+                }
+            }
+        }
+    }
+
+    /// Blocks of `imagesPerBlock` whole images: y_g[Mg, images x plane] = w_g x col_g with
+    /// each image's columns side by side (1x1 convs copy their input planes in, as im2col
+    /// does for a 1x1 kernel), then each image's rows copied to its place in y with the
+    /// bias, residual and activation applied while they are in cache.
+    static func runImageBlocks(_ p: ConvProblem, px: UnsafePointer<Float>, pw: UnsafePointer<Float>,
+                               py: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+                               residual: UnsafePointer<Float>?, epilogue: Epilogue, threads: Int) {
+        let mg = p.m / p.group
+        let perBlock = imagesPerBlock(p)
+        let blocks = (p.n + perBlock - 1) / perBlock
+        let width = perBlock * p.outPlane
+        let mParts = p.group * blocks >= threads ? 1 : max(1, min(threads, mg / 16))
+        let tasks = p.group * blocks * mParts
+        let g = p.geometry
+        let hasEpilogue = bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE
+        // Per chunk: the col block and the product, taken on the run's thread (planned memory).
+        let chunks = Parallel.chunkCount(tasks, threads: threads)
+        let perChunk = (p.kSize + mg) * width
+        let scratch = ScratchBuffer(floats: chunks * perChunk)
+        defer { scratch.release() }
+        Parallel.forEachChunk(tasks, threads: threads) { range, chunk in
+            let col = scratch.pointer + chunk * perChunk
+            let product = col + p.kSize * width
+            var geometry = g
+            for task in range {
+                let part = task % mParts, rest = task / mParts
+                let block = rest % blocks, gi = rest / blocks
+                let m0 = mg * part / mParts, m1 = mg * (part + 1) / mParts
+                let i0 = block * perBlock, i1 = min(p.n, i0 + perBlock)
+                let columns = (i1 - i0) * p.outPlane
+                for img in i0..<i1 {
+                    onyx_im2col_range_ld_f32(px + (img * p.c + gi * p.cg) * p.inPlane, &geometry,
+                                             col + (img - i0) * p.outPlane, 0, Int64(p.outPlane), Int64(columns))
+                }
+                Sgemm.runSingle(transA: false, transB: false, m: m1 - m0, n: columns, k: p.kSize, alpha: 1,
+                                a: pw + (gi * mg + m0) * p.kSize, lda: p.kSize, b: col, ldb: columns,
+                                beta: 0, c: product, ldc: columns)
+                for img in i0..<i1 {
+                    let yOff = (img * p.m + gi * mg + m0) * p.outPlane
+                    for r in 0..<(m1 - m0) {
+                        (py + yOff + r * p.outPlane).update(from: product + r * columns + (img - i0) * p.outPlane,
+                                                           count: p.outPlane)
+                    }
+                    if hasEpilogue {
+                        onyx_rows_epilogue_f32(py + yOff, Int64(p.outPlane), Int64(m1 - m0), Int64(p.outPlane),
+                                               bias.map { $0 + gi * mg + m0 }, residual.map { $0 + yOff }, Int64(p.outPlane),
+                                               Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
+                    }
                 }
             }
         }
