@@ -48,6 +48,43 @@ import Testing
         await batcher.shutdown()
     }
 
+    @Test func batchesRunAsPartsSideBySideGiveEachCallerItsOwnRows() async throws {
+        // resnet_mini costs ~0.5 ms a row: a batch of 16 is well past the 2 ms at which a
+        // 2-thread session's batcher runs parts side by side, one thread each.
+        let session = try InferenceSession(contentsOf: repoRoot.appendingPathComponent("Models/resnet_mini/model.onnx"),
+                                           options: .init(threads: 2))
+        let reports = ReportLog()
+        let batcher = Batcher(session: session, policy: .init(maxBatchSize: 16, maxQueueDelay: 0.05),
+                              onBatch: { reports.add($0) })
+        func image(_ seed: Int) -> Tensor {
+            try! Tensor(shape: [1, 3, 32, 32], floats: (0..<3072).map { Float(sin(Double(seed * 7919 + $0))) })
+        }
+        let n = 16
+        let expected = try (0..<(3 * n)).map { try session.run(["input": image($0)]).values.first! }
+        for wave in 0..<3 {   // the first batch measures the cost; later ones are split
+            let results = try await withThrowingTaskGroup(of: (Int, Tensor).self) { group in
+                for i in (wave * n)..<((wave + 1) * n) {
+                    group.addTask { (i, try await batcher.submit(["input": image(i)]).values.first!) }
+                }
+                var out: [Int: Tensor] = [:]
+                for try await (i, y) in group { out[i] = y }
+                return out
+            }
+            for (i, y) in results { #expect(mismatch(y, expected[i]) == nil, "caller \(i): \(mismatch(y, expected[i]) ?? "")") }
+        }
+        await batcher.shutdown()
+        let log = reports.all
+        #expect(log.contains { $0.parts > 1 }, "some batch ran as parts side by side: \(log.map { ($0.rows, $0.parts) })")
+        #expect(log.allSatisfy { $0.parts <= 2 && ($0.parts == 1 || $0.requests > 1) })
+    }
+
+    final class ReportLog: @unchecked Sendable {
+        private let lock = NSLock()
+        private var reports: [Batcher.BatchReport] = []
+        func add(_ r: Batcher.BatchReport) { lock.lock(); reports.append(r); lock.unlock() }
+        var all: [Batcher.BatchReport] { lock.lock(); defer { lock.unlock() }; return reports }
+    }
+
     @Test func fullQueueFailsAtOnce() async throws {
         let batcher = Batcher(session: try Self.mlpSession(),
                               policy: .init(maxBatchSize: 64, maxQueueDelay: 30, maxQueueSize: 3))

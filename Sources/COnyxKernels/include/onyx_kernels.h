@@ -30,6 +30,9 @@ typedef struct {
 /// The opaque run allocator bound to the calling thread (NULL when none).
 void *onyx_thread_run_allocator(void);
 void onyx_thread_set_run_allocator(void *allocator);
+/// The cap on compute threads for runs on the calling thread (0: none).
+int onyx_thread_max_threads(void);
+void onyx_thread_set_max_threads(int threads);
 
 /// Max pooling of `planes` images of g->in_h x g->in_w (g->channels ignored).
 /// indices (may be NULL) receive the argmax as a flat row-major index within the plane.

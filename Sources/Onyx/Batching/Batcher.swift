@@ -20,13 +20,18 @@ public final class Batcher: @unchecked Sendable {
         public var maxQueueSize: Int
         /// Deadline for requests submitted without one (seconds from submission), or nil.
         public var defaultDeadline: Double?
+        /// Run a batch of several requests as parts side by side, one thread each, when the
+        /// session has several threads and a batch costs a few milliseconds or more: whole
+        /// images keep every thread busy, where one image's layers split over threads do not.
+        public var runPartsSideBySide: Bool
 
         public init(maxBatchSize: Int = 16, maxQueueDelay: Double = 0.002, maxQueueSize: Int = 256,
-                    defaultDeadline: Double? = nil) {
+                    defaultDeadline: Double? = nil, runPartsSideBySide: Bool = true) {
             self.maxBatchSize = max(1, maxBatchSize)
             self.maxQueueDelay = max(0, maxQueueDelay)
             self.maxQueueSize = max(1, maxQueueSize)
             self.defaultDeadline = defaultDeadline
+            self.runPartsSideBySide = runPartsSideBySide
         }
     }
 
@@ -60,6 +65,8 @@ public final class Batcher: @unchecked Sendable {
         public let computeSeconds: Double
         /// True when the run failed (each caller got the error).
         public let failed: Bool
+        /// Parts the batch ran as, side by side (1: one run).
+        public let parts: Int
     }
 
     /// Called on the inference thread after every run; keep it short.
@@ -104,6 +111,8 @@ public final class Batcher: @unchecked Sendable {
     private let deadlineTimer: DispatchSourceTimer
     /// When `deadlineTimer` fires next (`.max`: not set); guarded by `lock`.
     private var deadlineWake = UInt64.max
+    /// Recent compute seconds per row (moving average); touched by the inference thread only.
+    var secondsPerRow: Double?
     /// True when the model's inputs all have a free first dim, so rows can be stacked.
     let canStack: Bool
 

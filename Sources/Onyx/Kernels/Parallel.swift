@@ -1,3 +1,4 @@
+import COnyxKernels
 import Dispatch
 
 /// Splits independent work over Onyx's compute threads. It runs on libdispatch's
@@ -6,7 +7,22 @@ import Dispatch
 enum Parallel {
     /// How many chunks `forEachChunk` cuts `count` items into.
     static func chunkCount(_ count: Int, threads: Int, minimumPerChunk: Int = 1) -> Int {
-        max(1, min(threads, count / max(minimumPerChunk, 1)))
+        max(1, min(threads, threadCap ?? threads, count / max(minimumPerChunk, 1)))
+    }
+
+    /// The cap on threads for work started from this thread, if any (see `withThreadCap`).
+    static var threadCap: Int? {
+        let cap = Int(onyx_thread_max_threads())
+        return cap > 0 ? cap : nil
+    }
+
+    /// Runs `body` with kernels started from this thread using at most `threads` threads:
+    /// a batcher running parts of a batch side by side gives each part one thread.
+    static func withThreadCap<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = onyx_thread_max_threads()
+        onyx_thread_set_max_threads(Int32(max(1, threads)))
+        defer { onyx_thread_set_max_threads(previous) }
+        return try body()
     }
 
     /// Calls `body` on disjoint, contiguous sub-ranges covering 0..<count, in parallel when

@@ -333,17 +333,21 @@ enum BufferOrigin {
 /// A session's memory plans, one per input signature (names, shapes, element types): the
 /// first run with a new signature is recorded, later ones replay its plan.
 final class MemoryPlanCache: @unchecked Sendable { // guarded by `lock`
-    /// The input names, shapes and element types a plan was recorded for.
+    /// The input names, shapes and element types a plan was recorded for, and the thread cap
+    /// it ran under (kernels size their per-thread scratch by the threads they may use).
     struct Signature {
         let inputs: [String: (shape: [Int], type: ElementType)]
+        let threadCap: Int?
 
-        init(_ feeds: [String: Tensor]) {
+        init(_ feeds: [String: Tensor], threadCap: Int? = Parallel.threadCap) {
             inputs = feeds.mapValues { ($0.shape, $0.elementType) }
+            self.threadCap = threadCap
         }
 
-        /// True when `feeds` have exactly these names, shapes and types (no allocation).
-        func matches(_ feeds: [String: Tensor]) -> Bool {
-            guard feeds.count == inputs.count else { return false }
+        /// True when `feeds` have exactly these names, shapes and types and run under the same
+        /// thread cap (no allocation).
+        func matches(_ feeds: [String: Tensor], threadCap cap: Int? = Parallel.threadCap) -> Bool {
+            guard feeds.count == inputs.count, cap == threadCap else { return false }
             for (name, tensor) in feeds {
                 guard let want = inputs[name], want.type == tensor.elementType, want.shape == tensor.shape else { return false }
             }

@@ -39,6 +39,21 @@ struct JSONParserTests {
             let want = try #require(Double(text))
             #expect(try number(text).double == want, "\(text)")
         }
+        // Float32 values printed in full (16-17 significant digits, as Python sends numpy
+        // float32 data), and 18-19 digit mantissas with exponents around the fast path's edges.
+        for k in 0..<50_000 {
+            let text: String
+            if k % 2 == 0 {
+                let f = Float(bitPattern: UInt32(truncatingIfNeeded: next()) & 0x7F7F_FFFF)   // finite, either sign
+                guard f.isFinite else { continue }
+                text = "\(Double(f))"
+            } else {
+                let digits = String(next() % 10_000_000_000_000_000_000 as UInt64)
+                text = "0.\(digits)e\(Int(next() % 70) - 35)"
+            }
+            let want = try #require(Double(text))
+            #expect(try number(text).double == want, "\(text)")
+        }
         #expect(try number("-0").double.sign == .minus)
         #expect(try number("1E400").double == .infinity)
         #expect(try number("2.5e-324").double == 0 || (try number("2.5e-324").double).isSubnormal)
