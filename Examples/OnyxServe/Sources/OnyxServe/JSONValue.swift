@@ -68,6 +68,21 @@ struct JSONParser {
 
     private var current: UInt8? { i < bytes.count ? bytes[i] : nil }
 
+    /// The value of the eight bytes at `k` if they are all ASCII digits (one 64-bit load:
+    /// digit check and the three pairwise combining steps of SWAR decimal parsing).
+    @inline(__always)
+    private func eightDigits(at k: Int) -> UInt64? {
+        guard k + 8 <= bytes.count else { return nil }
+        let v = UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + k).loadUnaligned(as: UInt64.self))
+        // Each byte 0x30...0x39: high nibble 3, and adding 6 keeps it 3.
+        guard (v & 0xF0F0_F0F0_F0F0_F0F0) | (((v &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)
+            == 0x3333_3333_3333_3333 else { return nil }
+        var x = v & 0x0F0F_0F0F_0F0F_0F0F                      // first digit in the low byte
+        x = (x &* 2561) >> 8                                    // pairs: 10 * d0 + d1
+        x = ((x & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16   // fours: 100 * p0 + p1
+        return ((x & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32   // 10000 * q0 + q1
+    }
+
     private mutating func skipWhitespace() {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
@@ -265,6 +280,14 @@ struct JSONParser {
                 throw Failure(offset: i, expected: "a digit after '.'")
             }
             while let c = current, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
+                // Past the leading zeros, eight digits at a time while they fit.
+                if mantissa != 0, digits <= 11, let eight = eightDigits(at: i) {
+                    mantissa = mantissa &* 100_000_000 &+ eight
+                    digits += 8
+                    exponent -= 8
+                    i += 8
+                    continue
+                }
                 if digits < 19 {
                     if mantissa != 0 || c != UInt8(ascii: "0") { digits += 1 }
                     mantissa = mantissa * 10 + UInt64(c - UInt8(ascii: "0"))
