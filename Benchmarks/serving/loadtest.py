@@ -2,7 +2,11 @@
 """Serving load test: onyx-serve (batching on and off) and FastAPI + uvicorn (2 workers) +
 onnxruntime, side by side in one run, driven by wrk on loopback with the same /predict payload.
 
-    .venv/bin/python Benchmarks/serving/loadtest.py [--duration 10] [--models mlp_fraud,lenet5,squeezenet1_1]
+    .venv/bin/python Benchmarks/serving/loadtest.py [--duration 10] [--models mlp_fraud,lenet5,squeezenet1_1] [--pin]
+
+By default every stack and wrk share all the cores. With --pin the server under test gets
+CPU 0 only (onyx-serve with --threads 1; both uvicorn workers on it too) and wrk gets the
+other CPUs: the same compute for both stacks, and a load generator that takes none of it.
 
 Prints a Markdown table: stack, model, connections, req/s, P50/P95/P99 ms, errors.
 """
@@ -40,20 +44,25 @@ def wait_ready(url, timeout=120):
     return False
 
 
-def wrk(port, payload, connections, duration):
+def cpus_setter(cpus):
+    """preexec_fn pinning a child process (and its children) to `cpus`; None when not pinning."""
+    return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+
+
+def wrk(port, payload, connections, duration, cpus=None):
     env = dict(os.environ, PAYLOAD=str(payload))
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
                           "-s", str(ROOT / "Benchmarks/serving/wrk_post.lua"), f"http://127.0.0.1:{port}/predict"],
-                         capture_output=True, text=True, env=env).stdout
+                         capture_output=True, text=True, env=env, preexec_fn=cpus_setter(cpus)).stdout
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
     n, status_err, sock_err, p50, p95, p99, dur = line.split()[1:]
     return {"rps": int(n) / (int(dur) / 1e6), "p50": float(p50) / 1000, "p95": float(p95) / 1000,
             "p99": float(p99) / 1000, "errors": int(status_err) + int(sock_err)}
 
 
-def start(cmd, env=None):
+def start(cmd, env=None, cpus=None):
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=cpus_setter(cpus))
 
 
 def stop(proc):
@@ -68,7 +77,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--models", default="mlp_fraud,lenet5,squeezenet1_1")
+    ap.add_argument("--pin", action="store_true", help="server on CPU 0 (onyx-serve --threads 1), wrk on the others")
     args = ap.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.pin and len(cpus) < 2:
+        sys.exit("--pin needs at least 2 CPUs")
+    server_cpus, client_cpus = ({cpus[0]}, set(cpus[1:])) if args.pin else (None, None)
+    threads = "1" if args.pin else "2"
     rows = []
     tmp = Path(tempfile.mkdtemp())
     rng = np.random.default_rng(7)
@@ -79,29 +94,31 @@ def main():
             continue
         payload = tmp / f"{name}.json"
         payload.write_text(json.dumps({"inputs": [rng.standard_normal(row_shape).astype(np.float32).round(4).tolist()]}))
-        stacks = [("onyx-serve (batching)", [str(SERVE), "--model", str(model), "--port", "18080", "--threads", "2"], 18080),
+        stacks = [("onyx-serve (batching)", [str(SERVE), "--model", str(model), "--port", "18080", "--threads", threads], 18080),
                   ("fastapi+onnxruntime (2 workers)",
                    [sys.executable, "-m", "uvicorn", "Benchmarks.serving.fastapi_app:app", "--port", "18081",
                     "--workers", "2", "--log-level", "warning"], 18081)]
         if name != "mlp_fraud":
             stacks.insert(1, ("onyx-serve (no batching)", [str(SERVE), "--model", str(model), "--port", "18082",
-                                                         "--threads", "2", "--max-batch-size", "1"], 18082))
+                                                         "--threads", threads, "--max-batch-size", "1"], 18082))
         for label, cmd, port in stacks:
-            proc = start(cmd, env=dict(os.environ, ONYX_MODEL=str(model)))
+            proc = start(cmd, env=dict(os.environ, ONYX_MODEL=str(model)), cpus=server_cpus)
             try:
                 health = "/v2/health/ready" if "onyx" in label else "/healthz"
                 if not wait_ready(f"http://127.0.0.1:{port}{health}"):
                     print(f"{label} did not become ready", file=sys.stderr)
                     continue
-                wrk(port, payload, connections, 2)  # warm-up
-                r = wrk(port, payload, connections, args.duration)
+                wrk(port, payload, connections, 2, cpus=client_cpus)  # warm-up
+                r = wrk(port, payload, connections, args.duration, cpus=client_cpus)
                 rows.append((label, name, connections, r))
                 print(f"{label:34} {name:14} c={connections} {r['rps']:9.0f} req/s  p50 {r['p50']:.2f}  "
                       f"p95 {r['p95']:.2f}  p99 {r['p99']:.2f} ms  errors {r['errors']}", file=sys.stderr)
             finally:
                 stop(proc)
+    where = (f"server on CPU {cpus[0]} (onyx-serve --threads 1, uvicorn's 2 workers), wrk on CPU {cpus[1:]}"
+             if args.pin else f"servers (onyx-serve --threads 2) and wrk sharing CPUs {cpus}")
     print(f"\nServing load test, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, wrk -t2 -cC -d{args.duration}s "
-          f"on loopback, one row per request (`make loadtest`)\n")
+          f"on loopback, {where}, one row per request (`make loadtest{' LOADTEST_ARGS=--pin' if args.pin else ''}`)\n")
     print("| stack | model | connections | req/s | P50 ms | P95 ms | P99 ms | errors |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for label, name, c, r in rows:

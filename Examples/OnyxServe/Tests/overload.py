@@ -68,6 +68,9 @@ def main():
     ap.add_argument("--factor", type=float, default=2.0, help="offered load to aim for, times the capacity")
     ap.add_argument("--min-ratio", type=float, default=1.8, help="offered load / capacity the run must reach")
     ap.add_argument("--server-threads", type=int, default=1)
+    ap.add_argument("--max-queue-size", type=int, default=128,
+                    help="onyx-serve's queue bound: accepted requests wait about (queue + batch) / goodput, "
+                         "so size it to the latency budget (256, the server's default, gave a P99 of ~1.04 s here)")
     ap.add_argument("--settle-seconds", type=float, default=12, help="idle wait before the last memory reading")
     ap.add_argument("--max-p99-ms", type=float, default=1000)
     ap.add_argument("--max-503-p99-ms", type=float, default=500)
@@ -83,7 +86,7 @@ def main():
     else:
         print("one CPU only: server and load generator share it, the offered load may not reach the factor")
     server = Server(args.serve_bin, ["--model", args.model, "--model-name", "overload", "--threads", str(args.server_threads),
-                                     *args.serve_args.split()], cpus=server_cpus)
+                                     "--max-queue-size", str(args.max_queue_size), *args.serve_args.split()], cpus=server_cpus)
     row = model_row(server, "overload")
     payload = payload_file(row=row)
     failures = []
