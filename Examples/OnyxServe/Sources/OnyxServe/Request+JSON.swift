@@ -41,12 +41,23 @@ func decodeRequest<T>(_ make: () throws -> T) throws -> T {
 extension Encodable {
     /// A 200 (or `status`) JSON response of this value.
     func jsonResponse(status: HTTPResponse.Status = .ok) throws -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: try jsonData())))
+        if let writable = self as? any JSONWritable {
+            var json = JSONWriter()
+            writable.write(to: &json)
+            return Response(status: status, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
+        }
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try jsonData())))
     }
 
     /// This value as JSON (sorted keys; non-finite floats as "inf", "-inf", "nan").
     func jsonData() throws -> Data {
+        if let writable = self as? any JSONWritable {
+            var json = JSONWriter()
+            writable.write(to: &json)
+            return Data(json.bytes)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
