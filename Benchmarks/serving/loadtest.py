@@ -77,6 +77,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--models", default="mlp_fraud,lenet5,squeezenet1_1")
+    ap.add_argument("--rounds", type=int, default=1, help="runs of every stack, alternating; the median is reported")
     ap.add_argument("--pin", action="store_true", help="server on CPU 0 (onyx-serve --threads 1), wrk on the others")
     args = ap.parse_args()
     cpus = sorted(os.sched_getaffinity(0))
@@ -101,28 +102,42 @@ def main():
         if name != "mlp_fraud":
             stacks.insert(1, ("onyx-serve (no batching)", [str(SERVE), "--model", str(model), "--port", "18082",
                                                          "--threads", threads, "--max-batch-size", "1"], 18082))
-        for label, cmd, port in stacks:
-            proc = start(cmd, env=dict(os.environ, ONYX_MODEL=str(model)), cpus=server_cpus)
-            try:
-                health = "/v2/health/ready" if "onyx" in label else "/healthz"
-                if not wait_ready(f"http://127.0.0.1:{port}{health}"):
-                    print(f"{label} did not become ready", file=sys.stderr)
-                    continue
-                wrk(port, payload, connections, 2, cpus=client_cpus)  # warm-up
-                r = wrk(port, payload, connections, args.duration, cpus=client_cpus)
-                rows.append((label, name, connections, r))
-                print(f"{label:34} {name:14} c={connections} {r['rps']:9.0f} req/s  p50 {r['p50']:.2f}  "
-                      f"p95 {r['p95']:.2f}  p99 {r['p99']:.2f} ms  errors {r['errors']}", file=sys.stderr)
-            finally:
-                stop(proc)
+        # Rounds alternate the stacks, so a change in the shared machine's speed lands on all of
+        # them; each row then reports the round with the median req/s, and the errors of all rounds.
+        runs = {label: [] for label, _, _ in stacks}
+        for round_ in range(args.rounds):
+            for label, cmd, port in stacks:
+                proc = start(cmd, env=dict(os.environ, ONYX_MODEL=str(model)), cpus=server_cpus)
+                try:
+                    health = "/v2/health/ready" if "onyx" in label else "/healthz"
+                    if not wait_ready(f"http://127.0.0.1:{port}{health}"):
+                        print(f"{label} did not become ready", file=sys.stderr)
+                        continue
+                    wrk(port, payload, connections, 2, cpus=client_cpus)  # warm-up
+                    r = wrk(port, payload, connections, args.duration, cpus=client_cpus)
+                    runs[label].append(r)
+                    print(f"round {round_ + 1}: {label:34} {name:14} c={connections} {r['rps']:9.0f} req/s  p50 {r['p50']:.2f}  "
+                          f"p95 {r['p95']:.2f}  p99 {r['p99']:.2f} ms  errors {r['errors']}", file=sys.stderr)
+                finally:
+                    stop(proc)
+        for label, _, _ in stacks:
+            if runs[label]:
+                ordered = sorted(runs[label], key=lambda r: r["rps"])
+                median = dict(ordered[(len(ordered) - 1) // 2])
+                median["errors"] = sum(r["errors"] for r in runs[label])
+                median["all"] = [r["rps"] for r in runs[label]]
+                rows.append((label, name, connections, median))
     where = (f"server on CPU {cpus[0]} (onyx-serve --threads 1, uvicorn's 2 workers), wrk on CPU {cpus[1:]}"
              if args.pin else f"servers (onyx-serve --threads 2) and wrk sharing CPUs {cpus}")
+    flags = " ".join(f for f in ([f"--rounds {args.rounds}"] if args.rounds > 1 else []) + (["--pin"] if args.pin else []))
+    command = f'make loadtest LOADTEST_ARGS="{flags}"' if flags else "make loadtest"
     print(f"\nServing load test, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, wrk -t2 -cC -d{args.duration}s "
-          f"on loopback, {where}, one row per request (`make loadtest{' LOADTEST_ARGS=--pin' if args.pin else ''}`)\n")
-    print("| stack | model | connections | req/s | P50 ms | P95 ms | P99 ms | errors |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+          f"on loopback, {where}, one row per request, median of {args.rounds} alternating round(s) (`{command}`)\n")
+    print("| stack | model | connections | req/s (median) | every round | P50 ms | P95 ms | P99 ms | errors |")
+    print("|---|---|---:|---:|---|---:|---:|---:|---:|")
     for label, name, c, r in rows:
-        print(f"| {label} | {name} | {c} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p95']:.2f} | {r['p99']:.2f} | {r['errors']} |")
+        every = ", ".join(f"{x:.0f}" for x in r["all"])
+        print(f"| {label} | {name} | {c} | {r['rps']:.0f} | {every} | {r['p50']:.2f} | {r['p95']:.2f} | {r['p99']:.2f} | {r['errors']} |")
 
 
 if __name__ == "__main__":
