@@ -35,6 +35,7 @@ serve: apt
 
 ## loadtest: onyx-serve (batching on/off) vs FastAPI + uvicorn (2 workers) + onnxruntime, same
 ##   run, wrk on loopback: fraud MLP at 64 connections, LeNet-5 and SqueezeNet 1.1 at 32
+##   (LOADTEST_ARGS="--rounds 3" for medians of alternating rounds, "--pin" for server and wrk on separate cores)
 loadtest: venv models-full
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	$(PY) -m pip install -q --disable-pip-version-check -r Benchmarks/serving/requirements.txt
