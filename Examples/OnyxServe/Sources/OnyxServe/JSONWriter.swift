@@ -21,15 +21,16 @@ struct JSONWriter {
             case 0x0D: raw("\\r")
             case 0x09: raw("\\t")
             case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
                 raw("\\u00")
-                bytes.append(hex[Int(b >> 4)])
-                bytes.append(hex[Int(b & 0xF)])
+                bytes.append(Self.hexDigit(b >> 4))
+                bytes.append(Self.hexDigit(b & 0xF))
             default: bytes.append(b)
             }
         }
         bytes.append(UInt8(ascii: "\""))
     }
+
+    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + v - 10 }
 
     /// A key and its colon (the caller writes the value and the commas).
     mutating func key(_ name: StaticString) {

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// and tensors) leaves glibc's per-thread heaps holding pages that are free but scattered
 /// between live chunks; glibc only returns the top of a heap by itself, so resident memory
 /// would stay at the burst's peak for good. Measured on resnet_mini after 2x overload: RSS
-/// 125 MiB with 30 MiB in use, 50 MiB after one trim. A trim takes about a millisecond.
+/// 125 MiB with 30 MiB in use, 50 MiB after one trim.
 struct MemoryTrimService: Service {
     let intervalSeconds: Double
 

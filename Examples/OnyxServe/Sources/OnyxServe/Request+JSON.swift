@@ -41,26 +41,24 @@ func decodeRequest<T>(_ make: () throws -> T) throws -> T {
 extension Encodable {
     /// A 200 (or `status`) JSON response of this value.
     func jsonResponse(status: HTTPResponse.Status = .ok) throws -> Response {
-        if let writable = self as? any JSONWritable {
-            var json = JSONWriter()
-            writable.write(to: &json)
-            return Response(status: status, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
-        }
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try jsonData())))
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: try jsonBytes())))
     }
 
     /// This value as JSON (sorted keys; non-finite floats as "inf", "-inf", "nan").
-    func jsonData() throws -> Data {
+    func jsonData() throws -> Data { Data(try jsonBytes()) }
+
+    /// The JSON bytes: written by `JSONWriter` for the responses that support it (the
+    /// inference answers), by Foundation's encoder for the rest (small metadata answers).
+    private func jsonBytes() throws -> [UInt8] {
         if let writable = self as? any JSONWritable {
             var json = JSONWriter()
             writable.write(to: &json)
-            return Data(json.bytes)
+            return json.bytes
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
+        return Array(try encoder.encode(self))
     }
 }
