@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """SIGTERM in the middle of a load run, against the real onyx-serve process.
 
-Checks, in order: readiness turns false (503) at once while the server keeps answering
+Checks, in order: readiness turns false (503) within --max-ready-ms of SIGTERM (polled: the
+signal reaches the server asynchronously, so a probe sent the same instant can be answered
+first; measured 13-39 ms on a loaded 2-core machine) while the server keeps answering
 inferences through the drain delay; every request the server accepted is answered 200 (none
 fails, none gets a 5xx); after the delay new connections are refused; the process exits 0
 within the grace period (drain delay + request timeout + slack).
@@ -60,6 +62,7 @@ def main():
     ap.add_argument("--drain-delay", type=float, default=2.0)
     ap.add_argument("--request-timeout-ms", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--max-ready-ms", type=float, default=250, help="readiness must be 503 this soon after SIGTERM")
     args = ap.parse_args()
 
     port = free_port()
@@ -108,11 +111,16 @@ def main():
         time.sleep(1.0)
         sigterm_at = time.time()
         os.killpg(proc.pid, signal.SIGTERM)
-        # Readiness must be false on the first probe after SIGTERM.
-        ready_status, ready_error = request(port, "GET", "/v2/health/ready", timeout=2)
-        ready_latency = time.time() - sigterm_at
+        # Readiness must turn false at once: poll until it does, within --max-ready-ms.
+        while True:
+            ready_status, ready_error = request(port, "GET", "/v2/health/ready", timeout=2)
+            ready_latency = time.time() - sigterm_at
+            if ready_status == 503 or ready_latency * 1000 > args.max_ready_ms:
+                break
+            time.sleep(0.002)
         if ready_status != 503:
-            failures.append(f"readiness right after SIGTERM answered {ready_status or ready_error}, expected 503")
+            failures.append(f"readiness {ready_latency * 1000:.0f} ms after SIGTERM answered {ready_status or ready_error}, "
+                            f"expected 503 within {args.max_ready_ms:g} ms")
         grace = args.drain_delay + args.request_timeout_ms / 1000 + 5
         try:
             code = proc.wait(timeout=grace)
