@@ -24,6 +24,21 @@ enum Im2colConv {
         min(p.n, max(1, targetWidth(kSize: p.kSize) / max(p.outPlane, 1)))
     }
 
+    /// Parts the output channels of a group are split into: 1 when there are tasks enough for
+    /// the threads, else up to one per thread of at least 16 channels (each part then expands
+    /// its own copy of the small col block).
+    static func channelParts(tasks: Int, mg: Int, threads: Int) -> Int {
+        tasks >= threads ? 1 : max(1, min(threads, mg / 16))
+    }
+
+    /// Bias, residual and activation over `rows` output rows of `columns` values, `ld` apart
+    /// (the residual laid out as the output).
+    static func finish(_ y: UnsafeMutablePointer<Float>, ld: Int, rows: Int, columns: Int,
+                       bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, _ epilogue: Epilogue) {
+        onyx_rows_epilogue_f32(y, Int64(ld), Int64(rows), Int64(columns), bias, residual, Int64(ld),
+                               Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
+    }
+
     static func run(_ p: ConvProblem, px: UnsafePointer<Float>, pw: UnsafePointer<Float>, py: UnsafeMutablePointer<Float>,
                     bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, epilogue: Epilogue, threads: Int) {
         if imagesPerBlock(p) > 1 {
@@ -33,9 +48,7 @@ enum Im2colConv {
         let mg = p.m / p.group
         let nb = blockWidth(kSize: p.kSize, outPlane: p.outPlane)
         let blocks = (p.outPlane + nb - 1) / nb
-        // Too few blocks for the threads (small images): split the output channels too;
-        // each part then expands its own copy of the (small) block.
-        let mParts = p.n * p.group * blocks >= threads ? 1 : max(1, min(threads, mg / 16))
+        let mParts = channelParts(tasks: p.n * p.group * blocks, mg: mg, threads: threads)
         let tasks = p.n * p.group * blocks * mParts
         let g = p.geometry
         let pointwise = p.isPointwise
@@ -65,9 +78,8 @@ enum Im2colConv {
                                 a: pw + (gi * mg + m0) * p.kSize, lda: p.kSize, b: src, ldb: ldb,
                                 beta: 0, c: py + yOff, ldc: p.outPlane)
                 if hasEpilogue {
-                    onyx_rows_epilogue_f32(py + yOff, Int64(p.outPlane), Int64(m1 - m0), Int64(p1 - p0),
-                                           bias.map { $0 + gi * mg + m0 }, residual.map { $0 + yOff }, Int64(p.outPlane),
-                                           Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
+                    finish(py + yOff, ld: p.outPlane, rows: m1 - m0, columns: p1 - p0,
+                           bias: bias.map { $0 + gi * mg + m0 }, residual: residual.map { $0 + yOff }, epilogue)
                 }
             }
         }
@@ -84,7 +96,7 @@ enum Im2colConv {
         let perBlock = imagesPerBlock(p)
         let blocks = (p.n + perBlock - 1) / perBlock
         let width = perBlock * p.outPlane
-        let mParts = p.group * blocks >= threads ? 1 : max(1, min(threads, mg / 16))
+        let mParts = channelParts(tasks: p.group * blocks, mg: mg, threads: threads)
         let tasks = p.group * blocks * mParts
         let g = p.geometry
         let hasEpilogue = bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE
@@ -117,9 +129,8 @@ enum Im2colConv {
                                                            count: p.outPlane)
                     }
                     if hasEpilogue {
-                        onyx_rows_epilogue_f32(py + yOff, Int64(p.outPlane), Int64(m1 - m0), Int64(p.outPlane),
-                                               bias.map { $0 + gi * mg + m0 }, residual.map { $0 + yOff }, Int64(p.outPlane),
-                                               Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
+                        finish(py + yOff, ld: p.outPlane, rows: m1 - m0, columns: p.outPlane,
+                               bias: bias.map { $0 + gi * mg + m0 }, residual: residual.map { $0 + yOff }, epilogue)
                     }
                 }
             }

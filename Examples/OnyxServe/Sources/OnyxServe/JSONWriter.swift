@@ -39,6 +39,12 @@ struct JSONWriter {
         raw("\":")
     }
 
+    /// `"name":"value"`.
+    mutating func member(_ name: StaticString, _ value: String) {
+        key(name)
+        string(value)
+    }
+
     mutating func number<T: BinaryFloatingPoint & LosslessStringConvertible>(_ v: T) {
         if v.isFinite {
             bytes.append(contentsOf: v.description.utf8)
@@ -97,11 +103,9 @@ extension InferenceProtocol.ResponseOutput: JSONWritable {
             data.write(to: &json)
             json.raw(",")
         }
-        json.key("datatype")
-        json.string(datatype)
+        json.member("datatype", datatype)
         json.raw(",")
-        json.key("name")
-        json.string(name)
+        json.member("name", name)
         if let parameters {
             json.raw(",")
             json.key("parameters")
@@ -121,12 +125,10 @@ extension InferenceProtocol.InferenceResponse: JSONWritable {
     func write(to json: inout JSONWriter) {
         json.raw("{")
         if let id {
-            json.key("id")
-            json.string(id)
+            json.member("id", id)
             json.raw(",")
         }
-        json.key("model_name")
-        json.string(model_name)
+        json.member("model_name", model_name)
         json.raw(",")
         json.key("outputs")
         json.array(outputs) { j, o in o.write(to: &j) }
