@@ -172,6 +172,8 @@ class GraphBuilder:
             y = self.relu(y)
         elif act == "relu6":
             y = self.relu6(y)
+        elif act == "hardswish":
+            y = self.op("HardSwish", [y])
         elif act is not None:
             raise ValueError(f"unknown activation {act!r}")
         return y
@@ -327,6 +329,24 @@ def flatten_via_shape_ops(g: GraphBuilder, x: str) -> str:
     return g.op("Reshape", [x, target])
 
 
+def squeeze_excite(g: GraphBuilder, x: str, channels: int, reduced: int) -> str:
+    """MobileNetV3 squeeze-and-excitation: x * HardSigmoid(conv(relu(conv(mean(x)))))."""
+    s = g.global_avg_pool(x)
+    s = g.relu(g.conv(s, channels, reduced, 1, bias=True))
+    s = g.conv(s, reduced, channels, 1, bias=True)
+    s = g.op("HardSigmoid", [s], alpha=1.0 / 6, beta=0.5)   # torch's hardsigmoid
+    return g.op("Mul", [x, s])
+
+
+def channel_shuffle(g: GraphBuilder, x: str, channels: int, size: int, groups: int = 2) -> str:
+    """ShuffleNet channel shuffle: Reshape [N, g, C/g, H, W] -> Transpose -> Reshape [N, C, H, W]."""
+    split = g.constant(np.array([0, groups, channels // groups, size, size], dtype=np.int64))
+    y = g.op("Reshape", [x, split])
+    y = g.op("Transpose", [y], perm=[0, 2, 1, 3, 4])
+    merged = g.constant(np.array([0, channels, size, size], dtype=np.int64))
+    return g.op("Reshape", [y, merged])
+
+
 # --------------------------------------------------------------------------- #
 # Small models (committed)
 # --------------------------------------------------------------------------- #
@@ -403,6 +423,48 @@ def build_squeezenet_fire() -> onnx.ModelProto:
     y = flatten_via_shape_ops(g, y)                                # 10
     y = g.softmax(y, axis=1)
     return g.build(x, [3, 64, 64], y, [10])
+
+
+def build_mobilenetv3_block() -> onnx.ModelProto:
+    g = GraphBuilder("mobilenetv3_block", opset=14)
+    x = "x"
+    stem = g.conv_bn(x, 3, 16, 3, stride=2, pad=1, act="hardswish")           # 16x16x16
+    y = g.conv_bn(stem, 16, 48, 1, act="hardswish")                            # expand
+    y = g.conv_bn(y, 48, 48, 5, pad=2, group=48, act="hardswish")              # 5x5 depthwise
+    y = squeeze_excite(g, y, 48, 12)
+    y = g.conv_bn(y, 48, 16, 1, act=None, gamma_range=RESIDUAL_GAMMA)          # project
+    y = g.add(y, stem)                                                         # residual
+    y = g.op("HardSwish", [g.flatten(g.global_avg_pool(y))])                   # 16
+    y = g.op("HardSwish", [g.gemm(y, 16, 32)])
+    y = g.gemm(y, 32, 10, classifier=True)                                     # logits
+    return g.build(x, [3, 32, 32], y, [10])
+
+
+def build_shufflenet_unit() -> onnx.ModelProto:
+    g = GraphBuilder("shufflenet_unit", opset=13)
+    x = "x"
+    y = g.conv_bn(x, 3, 24, 3, stride=2, pad=1)                                # 24x16x16
+    # ShuffleNetV2 unit: half the channels pass through, half go through a branch.
+    split = g.initializer("split", np.array([12, 12], dtype=np.int64))
+    keep, branch = g.op("Split", [y, split], num_outputs=2, axis=1)
+    b = g.conv_bn(branch, 12, 12, 1)
+    b = g.conv_bn(b, 12, 12, 3, pad=1, group=12, act=None)
+    b = g.conv_bn(b, 12, 12, 1)
+    y = channel_shuffle(g, g.concat([keep, b], axis=1), 24, 16)
+    # Second unit takes its halves with Slice (as torch exports x[:, :c] / x[:, c:]).
+    starts, ends, axes = (g.initializer(n, np.array(v, dtype=np.int64))
+                          for n, v in (("starts", [0]), ("ends", [12]), ("axes", [1])))
+    keep = g.op("Slice", [y, starts, ends, axes])
+    starts2, ends2 = (g.initializer(n, np.array(v, dtype=np.int64)) for n, v in (("starts", [12]), ("ends", [2**62])))
+    branch = g.op("Slice", [y, starts2, ends2, axes])
+    b = g.conv_bn(branch, 12, 12, 1)
+    b = g.conv_bn(b, 12, 12, 3, pad=1, group=12, act=None)
+    b = g.conv_bn(b, 12, 12, 1)
+    y = channel_shuffle(g, g.concat([keep, b], axis=1), 24, 16)
+    y = g.op("ReduceMean", [y], axes=[2, 3], keepdims=0)                      # x.mean([2, 3])
+    y = g.gemm(y, 24, 10, classifier=True)
+    y = g.softmax(y, axis=1)
+    return g.build(x, [3, 32, 32], y, [10])
 
 
 # --------------------------------------------------------------------------- #
@@ -499,6 +561,8 @@ SMALL_MODELS = [
     # Same weights and inputs as mobilenet_block: the goldens must agree up to float rounding.
     ModelSpec("mobilenet_block_opset9", build_mobilenet_block_opset9, data_seed="mobilenet_block"),
     ModelSpec("squeezenet_fire", build_squeezenet_fire),
+    ModelSpec("mobilenetv3_block", build_mobilenetv3_block),
+    ModelSpec("shufflenet_unit", build_shufflenet_unit),
 ]
 
 FULL_MODELS = [

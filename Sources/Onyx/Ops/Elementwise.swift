@@ -1,6 +1,6 @@
 import Foundation
 
-/// Add, Sub, Mul, Div (multidirectional broadcast) and the variadic Sum, Max, Min.
+/// Add, Sub, Mul, Div, Pow (multidirectional broadcast) and the variadic Sum, Max, Min, Mean.
 enum ElementwiseOps {
     enum Binary: String { case add = "Add", sub = "Sub", mul = "Mul", div = "Div", max = "Max", min = "Min" }
 
@@ -45,6 +45,44 @@ enum ElementwiseOps {
                     acc = try apply(op, acc, inputs.required(i, "data_\(i)"))
                 }
                 return [acc]
+            }
+        }
+    }
+
+    /// Mean: the variadic sum divided by the input count (float types only).
+    static func mean(_ ctx: OpContext) throws -> Kernel {
+        let sum = try variadic(.add)(ctx)
+        return Kernel(label: "broadcast") { inputs in
+            guard let total = try sum.run(inputs).first ?? nil else { throw KernelError("Mean produced no output") }
+            let k = Double(inputs.count)
+            switch total.elementType {
+            case .float32: return [try UnaryOps.mapFloat(total) { $0 / Float(k) }]
+            case .float64:
+                let p = total.pointer(as: Double.self)
+                return [try Tensor.makeRaw(total.shape, .float64) { raw in
+                    let q = raw.assumingMemoryBound(to: Double.self)
+                    for i in 0..<total.count { q[i] = p[i] / k }
+                }]
+            default: throw KernelError("Mean needs float inputs, got \(total.elementType)")
+            }
+        }
+    }
+
+    /// Pow: base and exponent may have different types (opset 12+); the result has the
+    /// base's type. Integer bases are computed in Double and truncated back.
+    static func pow(_ ctx: OpContext) throws -> Kernel {
+        Kernel(label: "broadcast") { inputs in
+            let base = try inputs.required(0, "X"), exponent = try inputs.required(1, "Y")
+            switch base.elementType {
+            case .float32:
+                let e = try CastOps.convert(exponent, to: .float32)
+                return [try broadcastBinary(base, e, as: Float.self) { x, y in y == 2 ? x * x : Foundation.pow(x, y) }]
+            case .float64, .int32, .int64:
+                let b = try CastOps.convert(base, to: .float64), e = try CastOps.convert(exponent, to: .float64)
+                let r = try broadcastBinary(b, e, as: Double.self) { x, y in y == 2 ? x * x : Foundation.pow(x, y) }
+                return [try CastOps.convert(r, to: base.elementType)]
+            default:
+                throw KernelError("Pow does not support a \(base.elementType) base")
             }
         }
     }

@@ -1,0 +1,85 @@
+/// ReduceSum, ReduceMean, ReduceMax, ReduceMin over any set of axes. Axes come from the
+/// attribute until the op's input form (ReduceSum opset 13, the others opset 18); no axes
+/// means all of them, unless `noop_with_empty_axes` is set. Float sums accumulate in Double.
+enum ReduceOps {
+    enum Kind: String { case sum = "ReduceSum", mean = "ReduceMean", max = "ReduceMax", min = "ReduceMin" }
+
+    static func make(_ kind: Kind) -> OpRegistry.Factory {
+        { ctx in
+            let axesFromInput = ctx.opset >= (kind == .sum ? 13 : 18)
+            let attrAxes = axesFromInput ? nil : try ctx.ints("axes")
+            let keepDims = try ctx.int("keepdims", default: 1) != 0
+            let noopWithEmptyAxes = try ctx.int("noop_with_empty_axes", default: 0) != 0
+            return Kernel(label: kind.rawValue.dropFirst(6).lowercased() + "_reduce") { inputs in
+                let x = try inputs.required(0, "data")
+                let given = axesFromInput ? inputs.optional(1).map { $0.int64s.map { Int($0) } } : attrAxes
+                if (given ?? []).isEmpty && noopWithEmptyAxes { return [x] }
+                var axes = Set<Int>()
+                for ax in given ?? [] where !given!.isEmpty {
+                    guard axes.insert(try normalizeAxis(ax, rank: x.rank)).inserted else {
+                        throw KernelError("axes \(given!) repeat an axis")
+                    }
+                }
+                if (given ?? []).isEmpty { axes = Set(0..<x.rank) }
+                let kept = x.shape.indices.map { axes.contains($0) ? 1 : x.shape[$0] }
+                let outShape = keepDims ? kept : x.shape.indices.filter { !axes.contains($0) }.map { x.shape[$0] }
+                let reduced = axes.reduce(1) { $0 * x.shape[$1] }
+                // Bool max/min is byte max/min (any/all).
+                if x.elementType == .bool, kind == .max || kind == .min {
+                    let bytes = Tensor(shape: x.shape, elementType: .uint8, storage: x.storage)
+                    let r = try reduce(kind, bytes, kept, reduced, UInt8.self)
+                    return [Tensor(shape: outShape, elementType: .bool, storage: r.storage)]
+                }
+                return [try withArithmeticType(x.elementType, kind.rawValue) { t in
+                    try reduce(kind, x, kept, reduced, t).reshaped(outShape)
+                }]
+            }
+        }
+    }
+
+    private static func reduce<T: ArithmeticScalar>(_ kind: Kind, _ x: Tensor, _ kept: [Int], _ reduced: Int,
+                                                    _ t: T.Type) throws -> Tensor {
+        switch kind {
+        case .max: return try fold(x, kept, T(clamping: -.infinity)) { a, v in v > a || v != v ? v : a }
+        case .min: return try fold(x, kept, T(clamping: .infinity)) { a, v in v < a || v != v ? v : a }
+        case .sum, .mean:
+            let divisor = kind == .mean ? reduced : 1
+            if T.self == Float.self {
+                let sums = try fold(x, kept, 0.0, as: Float.self) { $0 + Double($1) }
+                return try finish(sums, kept, .float32) { Float($0 / Double(divisor)) }
+            }
+            if T.self == Double.self {
+                let sums = try fold(x, kept, 0.0, as: Double.self) { $0 + $1 }
+                return try finish(sums, kept, .float64) { $0 / Double(divisor) }
+            }
+            let sums = try fold(x, kept, T(clamping: 0), as: T.self) { T.add($0, $1) }
+            return try finish(sums, kept, x.elementType) { try T.divide($0, T(clamping: Double(divisor))) }
+        }
+    }
+
+    /// Folds every element of `x` into its output slot (`kept`: x's shape with reduced axes 1).
+    private static func fold<T: TensorScalar, A>(_ x: Tensor, _ kept: [Int], _ initial: A, as: T.Type = T.self,
+                                                 _ f: (A, T) -> A) throws -> [A] {
+        var acc = [A](repeating: initial, count: try checkedElementCount(kept))
+        let strides = Broadcast.strides(of: kept, in: x.shape)
+        let px = x.pointer(as: T.self)
+        acc.withUnsafeMutableBufferPointer { out in
+            Broadcast.forEachRow(x.shape, strides, strides) { o, ia, _, n, s, _ in
+                for j in 0..<n { out[ia + j * s] = f(out[ia + j * s], px[o + j]) }
+            }
+        }
+        return acc
+    }
+
+    private static func fold<T: ArithmeticScalar>(_ x: Tensor, _ kept: [Int], _ initial: T,
+                                                  _ f: (T, T) -> T) throws -> Tensor {
+        try finish(try fold(x, kept, initial, as: T.self, f), kept, x.elementType) { $0 }
+    }
+
+    private static func finish<A, T>(_ acc: [A], _ shape: [Int], _ type: ElementType, _ f: (A) throws -> T) throws -> Tensor {
+        try Tensor.makeRaw(shape, type) { raw in
+            let p = raw.assumingMemoryBound(to: T.self)
+            for (i, a) in acc.enumerated() { p[i] = try f(a) }
+        }
+    }
+}

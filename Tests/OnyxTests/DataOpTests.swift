@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import Onyx
+
+/// Slice, Split, Cast and the Reduce ops on inputs the ONNX node tests do not cover:
+/// bad arguments end in an error naming what is wrong, and the edge semantics hold.
+@Suite struct DataOpTests {
+    func run(_ b: ModelBuilder, _ feeds: [String: Tensor]) throws -> Tensor {
+        let session = try InferenceSession(model: Model(data: b.build()), options: .init(threads: 1))
+        return try #require(session.run(feeds)["y"])
+    }
+
+    func error(_ b: ModelBuilder, _ feeds: [String: Tensor]) -> String {
+        do { _ = try run(b, feeds); return "no error" } catch { return "\(error)" }
+    }
+
+    let x = try! Tensor(shape: [2, 3], floats: [1, 2, 3, 4, 5, 6])
+
+    func slice(starts: [Int64], ends: [Int64], axes: [Int64], steps: [Int64]) -> ModelBuilder {
+        var b = RobustnessTests.single("Slice", inputs: ["x", "s", "e", "a", "t"])
+        b.inputs = [("x", 1, [2, 3])]
+        b.initializer("s", dims: [Int64(starts.count)], int64s: starts)
+        b.initializer("e", dims: [Int64(ends.count)], int64s: ends)
+        b.initializer("a", dims: [Int64(axes.count)], int64s: axes)
+        b.initializer("t", dims: [Int64(steps.count)], int64s: steps)
+        return b
+    }
+
+    @Test func sliceClampsExtremeBoundsAndWalksBackwards() throws {
+        let all = try run(slice(starts: [Int64.min], ends: [Int64.max], axes: [1], steps: [1]), ["x": x])
+        #expect(all.shape == [2, 3] && all.floats == [1, 2, 3, 4, 5, 6])
+        let reversed = try run(slice(starts: [Int64.max, Int64.max], ends: [Int64.min, Int64.min], axes: [0, -1], steps: [-1, -2]), ["x": x])
+        #expect(reversed.shape == [2, 2] && reversed.floats == [6, 4, 3, 1])
+        let empty = try run(slice(starts: [2], ends: [1], axes: [1], steps: [1]), ["x": x])
+        #expect(empty.shape == [2, 0])
+    }
+
+    @Test func sliceRejectsZeroStepsRepeatedAxesAndMismatchedLengths() {
+        #expect(error(slice(starts: [0], ends: [1], axes: [1], steps: [0]), ["x": x]).contains("steps[0] is 0"))
+        #expect(error(slice(starts: [0, 0], ends: [1, 1], axes: [1, -1], steps: [1, 1]), ["x": x]).contains("repeat axis 1"))
+        #expect(error(slice(starts: [0, 0], ends: [1], axes: [1], steps: [1]), ["x": x]).contains("same length"))
+        #expect(error(slice(starts: [0], ends: [1], axes: [2], steps: [1]), ["x": x]).contains("out of range"))
+    }
+
+    @Test func splitSizesMustCoverTheAxis() throws {
+        var b = RobustnessTests.single("Split", inputs: ["x", "sizes"], int: ["axis": 1])
+        b.nodes[0].outputs = ["y", "z"]
+        b.inputs = [("x", 1, [2, 3])]
+        b.initializer("sizes", dims: [2], int64s: [1, 1])
+        #expect(error(b, ["x": x]).contains("summing to axis 1's size 3"))
+        b.initializers = []
+        b.initializer("sizes", dims: [2], int64s: [2, 1])
+        let first = try run(b, ["x": x])
+        #expect(first.shape == [2, 2] && first.floats == [1, 2, 4, 5])
+        var equal = RobustnessTests.single("Split", inputs: ["x"], int: ["axis": 1])
+        equal.nodes[0].outputs = ["y", "z"]
+        equal.inputs = [("x", 1, [2, 3])]
+        #expect(error(equal, ["x": x]).contains("does not split into 2 equal parts"))
+    }
+
+    @Test func castTruncatesSaturatesAndWraps() throws {
+        var toInt = RobustnessTests.single("Cast", inputs: ["x"], int: ["to": 6]) // int32
+        toInt.inputs = [("x", 1, [6])]
+        let f = try Tensor(shape: [6], floats: [2.9, -2.9, .nan, .infinity, -1e20, 3e9])
+        #expect(try run(toInt, ["x": f]).scalars(as: Int32.self) == [2, -2, 0, .max, .min, .max])
+        var narrow = RobustnessTests.single("Cast", inputs: ["x"], int: ["to": 3]) // int8
+        narrow.inputs = [("x", 7, [3])]
+        let wide = try Tensor(shape: [3], scalars: [Int64(300), -129, 5])
+        #expect(try run(narrow, ["x": wide]).scalars(as: Int8.self) == [44, 127, 5])
+        var toBool = RobustnessTests.single("Cast", inputs: ["x"], int: ["to": 9])
+        toBool.inputs = [("x", 1, [3])]
+        let b = try run(toBool, ["x": try Tensor(shape: [3], floats: [0, -0.5, .nan])])
+        #expect(b.elementType == .bool && b.int64s == [0, 1, 1])
+        var half = RobustnessTests.single("Cast", inputs: ["x"], int: ["to": 10])
+        half.inputs = [("x", 1, [3])]
+        #expect(error(half, [:]).contains("casting to float16 is not supported"))
+    }
+
+    @Test func reduceRejectsRepeatedAxesAndHandlesEmptySets() throws {
+        var b = RobustnessTests.single("ReduceSum", inputs: ["x", "axes"])
+        b.inputs = [("x", 1, [2, 3])]
+        b.initializer("axes", dims: [2], int64s: [1, -1])
+        #expect(error(b, ["x": x]).contains("repeat an axis"))
+        var mean = RobustnessTests.single("ReduceMean", inputs: ["x"], ints: ["axes": [0, 1]], int: ["keepdims": 0])
+        mean.inputs = [("x", 1, [2, 3])]
+        let m = try run(mean, ["x": x])
+        #expect(m.shape == [] && m.floats == [3.5])
+        var max = RobustnessTests.single("ReduceMax", inputs: ["x"], ints: ["axes": [1]])
+        max.inputs = [("x", 1, [2, 0])]
+        let r = try run(max, ["x": try Tensor(shape: [2, 0], floats: [])])
+        #expect(r.shape == [2, 1] && r.floats == [-.infinity, -.infinity])
+    }
+}
