@@ -33,6 +33,8 @@ import Testing
         #expect(reversed.shape == [2, 2] && reversed.floats == [6, 4, 3, 1])
         let empty = try run(slice(starts: [2], ends: [1], axes: [1], steps: [1]), ["x": x])
         #expect(empty.shape == [2, 0])
+        let hugeSteps = try run(slice(starts: [1, 2], ends: [Int64.max, Int64.min], axes: [0, 1], steps: [Int64.max, Int64.min]), ["x": x])
+        #expect(hugeSteps.shape == [1, 1] && hugeSteps.floats == [6])
     }
 
     @Test func sliceRejectsZeroStepsRepeatedAxesAndMismatchedLengths() {
@@ -47,6 +49,9 @@ import Testing
         b.nodes[0].outputs = ["y", "z"]
         b.inputs = [("x", 1, [2, 3])]
         b.initializer("sizes", dims: [2], int64s: [1, 1])
+        #expect(error(b, ["x": x]).contains("summing to axis 1's size 3"))
+        b.initializers = []
+        b.initializer("sizes", dims: [2], int64s: [Int64.max, Int64.max]) // must not overflow the sum
         #expect(error(b, ["x": x]).contains("summing to axis 1's size 3"))
         b.initializers = []
         b.initializer("sizes", dims: [2], int64s: [2, 1])

@@ -25,7 +25,7 @@ extension DataMovementOps {
                 guard seen.insert(a).inserted else { throw KernelError("axes \(axes) repeat axis \(a)") }
                 guard steps[i] != 0 else { throw KernelError("steps[\(i)] is 0") }
                 (begin[a], outShape[a]) = window(start: starts[i], end: ends[i], step: steps[i], dim: x.shape[a])
-                step[a] = steps[i]
+                step[a] = outShape[a] > 1 ? steps[i] : 1 // a huge step taking one element must not overflow a stride
             }
             return [try strided(x, begin: begin, step: step, outShape: outShape)]
         }
@@ -37,11 +37,12 @@ extension DataMovementOps {
         var s = start < 0 ? start + dim : start, e = end < 0 ? end + dim : end
         if step > 0 {
             s = min(max(s, 0), dim); e = min(max(e, 0), dim)
-            return (s, e > s ? (e - s + step - 1) / step : 0)
+            return (s, e > s ? (e - s - 1) / step + 1 : 0)
         }
         guard dim > 0 else { return (0, 0) }
         s = min(max(s, 0), dim - 1); e = min(max(e, -1), dim - 1)
-        return (s, s > e ? (s - e - step - 1) / -step : 0)
+        let magnitude = step == .min ? Int.max : -step
+        return (s, s > e ? (s - e - 1) / magnitude + 1 : 0)
     }
 
     /// Copies the elements at begin + i * step (per axis) into a new tensor of `outShape`.
@@ -81,7 +82,7 @@ extension DataMovementOps {
             let given = attrSplit ?? (splitFromInput ? inputs.optional(1).map { $0.int64s.map { Int($0) } } : nil)
             var sizes: [Int]
             if let given, !given.isEmpty {
-                guard given.count == outputs, given.allSatisfy({ $0 >= 0 }), given.reduce(0, +) == dim else {
+                guard given.count == outputs, given.allSatisfy({ $0 >= 0 && $0 <= dim }), given.reduce(0, +) == dim else {
                     throw KernelError("split \(given) must have \(outputs) non-negative sizes summing to axis \(a)'s size \(dim)")
                 }
                 sizes = given
