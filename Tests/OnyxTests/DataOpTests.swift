@@ -95,4 +95,42 @@ import Testing
         let r = try run(max, ["x": try Tensor(shape: [2, 0], floats: [])])
         #expect(r.shape == [2, 1] && r.floats == [-.infinity, -.infinity])
     }
+
+    @Test func rangeTileExpandAndArgMaxRefuseBadArguments() throws {
+        func range(_ start: Int64, _ limit: Int64, _ delta: Int64) -> ModelBuilder {
+            var b = RobustnessTests.single("Range", inputs: ["s", "l", "d"])
+            b.initializer("s", dims: [], int64s: [start])
+            b.initializer("l", dims: [], int64s: [limit])
+            b.initializer("d", dims: [], int64s: [delta])
+            return b
+        }
+        #expect(error(range(0, 10, 0), [:]).contains("delta is 0"))
+        #expect(error(range(0, Int64.max, 1), [:]).contains("too many values"))
+        #expect(try run(range(10, 0, -3), [:]).int64s == [10, 7, 4, 1])
+        var tile = RobustnessTests.single("Tile", inputs: ["x", "r"])
+        tile.inputs = [("x", 1, [2, 3])]
+        tile.initializer("r", dims: [2], int64s: [2, -1])
+        #expect(error(tile, ["x": x]).contains("non-negative"))
+        tile.initializers = []
+        tile.initializer("r", dims: [2], int64s: [1, 2])
+        #expect(try run(tile, ["x": x]).floats == [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6])
+        var expand = RobustnessTests.single("Expand", inputs: ["x", "s"])
+        expand.inputs = [("x", 1, [2, 3])]
+        expand.initializer("s", dims: [2], int64s: [4, 3])
+        #expect(error(expand, ["x": x]).contains("cannot be broadcast"))
+        var argmax = RobustnessTests.single("ArgMax", inputs: ["x"], int: ["axis": 1])
+        argmax.inputs = [("x", 1, [2, 0])]
+        #expect(error(argmax, ["x": try Tensor(shape: [2, 0], floats: [])]).contains("is empty"))
+    }
+
+    @Test func whereAndComparisonsCheckTypes() throws {
+        var w = RobustnessTests.single("Where", inputs: ["c", "a", "b"])
+        w.inputs = [("c", 9, [2]), ("a", 1, [2]), ("b", 7, [2])]
+        let cond = try CastOps.convert(Tensor(shape: [2], floats: [1, 0]), to: .bool)
+        let ints = try Tensor(shape: [2], scalars: [Int64(5), 6])
+        #expect(error(w, ["c": cond, "a": try Tensor(shape: [2], floats: [1, 2]), "b": ints]).contains("X is float32 but Y is int64"))
+        var less = RobustnessTests.single("Less", inputs: ["a", "b"])
+        less.inputs = [("a", 9, [2]), ("b", 9, [2])]
+        #expect(error(less, ["a": cond, "b": cond]).contains("does not take bool inputs"))
+    }
 }

@@ -83,3 +83,47 @@ enum ReduceOps {
         }
     }
 }
+
+/// ArgMax and ArgMin along one axis (int64 indices; the first extreme unless
+/// `select_last_index`).
+enum ArgReduceOps {
+    static func make(max: Bool) -> OpRegistry.Factory {
+        { ctx in
+            let axis = try ctx.int("axis", default: 0)
+            let keepDims = try ctx.int("keepdims", default: 1) != 0
+            let last = try ctx.int("select_last_index", default: 0) != 0
+            return Kernel(label: max ? "argmax" : "argmin") { inputs in
+                let x = try inputs.required(0, "data")
+                let a = try normalizeAxis(axis, rank: x.rank)
+                let dim = x.shape[a]
+                guard dim > 0 else { throw KernelError("axis \(axis) of \(x.shape) is empty: no index to return") }
+                var outShape = x.shape
+                if keepDims { outShape[a] = 1 } else { outShape.remove(at: a) }
+                let outer = x.shape[..<a].reduce(1, *), inner = x.shape[(a + 1)...].reduce(1, *)
+                return [try withArithmeticType(x.elementType, max ? "ArgMax" : "ArgMin") { t in
+                    try indices(x, t, outShape, outer, dim, inner, max, last)
+                }]
+            }
+        }
+    }
+
+    private static func indices<T: ArithmeticScalar>(_ x: Tensor, _ t: T.Type, _ shape: [Int], _ outer: Int, _ dim: Int,
+                                                     _ inner: Int, _ max: Bool, _ last: Bool) throws -> Tensor {
+        let px = x.pointer(as: T.self)
+        return try Tensor.makeRaw(shape, .int64) { raw in
+            let py = raw.assumingMemoryBound(to: Int64.self)
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    let base = o * dim * inner + i
+                    var best = px[base], at = 0
+                    for j in 1..<dim {
+                        let v = px[base + j * inner]
+                        let better = max ? (last ? v >= best : v > best) : (last ? v <= best : v < best)
+                        if better { best = v; at = j }
+                    }
+                    py[o * inner + i] = Int64(at)
+                }
+            }
+        }
+    }
+}
