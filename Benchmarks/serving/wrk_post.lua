@@ -1,7 +1,14 @@
--- POSTs the JSON body in $PAYLOAD and prints one machine-readable RESULT line at the end.
+-- POSTs the body in $PAYLOAD (JSON, or with $INFER_HEADER_LENGTH set a KServe v2 binary-extension
+-- body: JSON header + raw tensor bytes) and prints one machine-readable RESULT line at the end.
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = assert(io.open(os.getenv("PAYLOAD"), "r"))
+local header_length = os.getenv("INFER_HEADER_LENGTH")
+if header_length then
+  wrk.headers["Content-Type"] = "application/octet-stream"
+  wrk.headers["Inference-Header-Content-Length"] = header_length
+else
+  wrk.headers["Content-Type"] = "application/json"
+end
+local f = assert(io.open(os.getenv("PAYLOAD"), "rb"))
 wrk.body = f:read("*a")
 f:close()
 

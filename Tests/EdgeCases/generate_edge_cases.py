@@ -841,6 +841,45 @@ def pad_cases() -> None:
     node_case("pad_wrap_op19", 19, "Pad", [x(3, 4), K(i64([1, 2, 2, 1]))], mode="wrap")
 
 
+def resize_cases() -> None:
+    """Resize/Upsample and ConvTranspose against onnxruntime (the node tests use ONNX's reference)."""
+    rng = np.random.default_rng(17017)
+    x = lambda *s: randn(rng, *s)  # noqa: E731
+    empty = K(np.zeros((0,), np.float32))
+    # Upsample-7/9 and Resize-10: asymmetric coordinates; nearest picks floor(o / scale).
+    node_case("upsample_nearest_scale3_op7", 7, "Upsample", [x(1, 2, 2, 3)], scales=[1.0, 1.0, 3.0, 2.0])
+    node_case("upsample_linear_op9", 9, "Upsample", [x(1, 1, 3, 3), K(f32([1, 1, 2, 2.5]))], mode="linear")
+    node_case("resize_nearest_scale3_op10", 10, "Resize", [x(1, 2, 2, 3), K(f32([1, 1, 3, 1.5]))])
+    node_case("resize_linear_op10", 10, "Resize", [x(1, 1, 3, 4), K(f32([1, 1, 1.5, 0.5]))], mode="linear")
+    for coord in ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"]:
+        for mode in ["nearest", "linear", "cubic"]:
+            node_case(f"resize_{mode}_{coord}_up_op13", 13, "Resize", [x(1, 2, 3, 4), empty, K(f32([1, 1, 2.5, 1.75]))],
+                      mode=mode, coordinate_transformation_mode=coord)
+        node_case(f"resize_linear_{coord}_sizes_down_op13", 13, "Resize", [x(2, 1, 7, 5), empty, empty, K(i64([2, 1, 3, 2]))],
+                  mode="linear", coordinate_transformation_mode=coord)
+    for nearest in ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]:
+        node_case(f"resize_nearest_{nearest}_op11", 11, "Resize", [x(1, 1, 4, 4), K(f32([])), K(f32([1, 1, 1.6, 0.6]))],
+                  nearest_mode=nearest)
+    node_case("resize_cubic_exclude_outside_op13", 13, "Resize", [x(1, 1, 5, 5), empty, K(f32([1, 1, 0.7, 1.9]))],
+              mode="cubic", exclude_outside=1, cubic_coeff_a=-0.5)
+    node_case("resize_tf_crop_extrapolate_op13", 13, "Resize",
+              [x(1, 1, 4, 4), K(f32([0, 0, -0.2, 0.3, 1, 1, 0.8, 1.3])), K(f32([1, 1, 1.5, 1.25]))],
+              mode="linear", coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=7.0)
+    node_case("resize_nearest_3d_input_op13", 13, "Resize", [x(2, 3, 5), empty, K(f32([1, 2, 0.6]))])
+    # ConvTranspose: strides, pads, dilations, output_padding, groups, 1-D, output_shape, SAME.
+    node_case("convtranspose_strided_padded_op11", 11, "ConvTranspose", [x(1, 3, 4, 5), K(x(3, 2, 3, 3)), K(x(2))],
+              strides=[2, 3], pads=[1, 0, 2, 1], output_padding=[1, 2])
+    node_case("convtranspose_dilated_group_op11", 11, "ConvTranspose", [x(2, 4, 3, 3), K(x(4, 3, 2, 3))],
+              dilations=[2, 1], group=2, strides=[1, 2])
+    node_case("convtranspose_1d_op11", 11, "ConvTranspose", [x(1, 2, 7), K(x(2, 3, 4)), K(x(3))], strides=[3], pads=[2, 1])
+    node_case("convtranspose_output_shape_op11", 11, "ConvTranspose", [x(1, 1, 3, 3), K(x(1, 2, 3, 3))],
+              strides=[3, 2], output_shape=[10, 8])
+    node_case("convtranspose_same_upper_op11", 11, "ConvTranspose", [x(1, 2, 3, 4), K(x(2, 2, 3, 2))],
+              strides=[2, 2], auto_pad="SAME_UPPER")
+    node_case("convtranspose_same_lower_op11", 11, "ConvTranspose", [x(1, 2, 3, 4), K(x(2, 2, 3, 3))],
+              strides=[2, 2], auto_pad="SAME_LOWER")
+
+
 def graph_cases() -> None:
     rng = np.random.default_rng(14014)
     mk = helper.make_node
@@ -1159,7 +1198,7 @@ def write_case(out_dir: Path, case: Case, model: onnx.ModelProto, feeds, outs) -
 
 def collect() -> list[Case]:
     for section in [conv_cases, gemm_cases, matmul_cases, unary_cases, clip_cases, softmax_cases, pool_cases,
-                    norm_cases, binary_cases, concat_cases, shape_op_cases, constant_cases, pad_cases, graph_cases]:
+                    norm_cases, binary_cases, concat_cases, shape_op_cases, constant_cases, pad_cases, resize_cases, graph_cases]:
         section()
     return CASES
 

@@ -133,4 +133,33 @@ import Testing
         less.inputs = [("a", 9, [2]), ("b", 9, [2])]
         #expect(error(less, ["a": cond, "b": cond]).contains("does not take bool inputs"))
     }
+
+    @Test func resizeAndConvTransposeRefuseWhatTheyCannotDo() throws {
+        let image = try Tensor(shape: [1, 1, 2, 2], floats: [1, 2, 3, 4])
+        var anti = RobustnessTests.single("Resize", inputs: ["x", "", "s"], int: ["antialias": 1], opset: 18)
+        anti.inputs = [("x", 1, [1, 1, 2, 2])]
+        anti.initializer("s", dims: [4], floats: [1, 1, 2, 2])
+        #expect(error(anti, ["x": image]).contains("antialias"))
+        var both = RobustnessTests.single("Resize", inputs: ["x", "", "s", "z"])
+        both.inputs = [("x", 1, [1, 1, 2, 2])]
+        both.initializer("s", dims: [4], floats: [1, 1, 2, 2])
+        both.initializer("z", dims: [4], int64s: [1, 1, 4, 4])
+        #expect(error(both, ["x": image]).contains("not both"))
+        var huge = RobustnessTests.single("Resize", inputs: ["x", "", "s"])
+        huge.inputs = [("x", 1, [1, 1, 2, 2])]
+        huge.initializer("s", dims: [4], floats: [1, 1, 1e30, 1e30])
+        #expect(error(huge, ["x": image]).contains("too large"))
+        var nearest = RobustnessTests.single("Resize", inputs: ["x", "", "s"])
+        nearest.inputs = [("x", 1, [1, 1, 2, 2])]
+        nearest.initializer("s", dims: [4], floats: [1, 1, 1, 2])
+        #expect(try run(nearest, ["x": image]).floats == [1, 1, 2, 2, 3, 3, 4, 4])
+        var ct = RobustnessTests.single("ConvTranspose", inputs: ["x", "w"])
+        ct.inputs = [("x", 1, [1, 1, 2, 2])]
+        ct.initializer("w", dims: [2, 1, 2, 2], floats: [Float](repeating: 1, count: 8))
+        #expect(error(ct, ["x": image]).contains("needs 1 input channels"))
+        ct.initializers = []
+        ct.initializer("w", dims: [1, 1, 2, 2], floats: [1, 1, 1, 1])
+        // Stride 1, 2x2 ones: each output sums the inputs whose window covers it.
+        #expect(try run(ct, ["x": image]).floats == [1, 3, 2, 4, 10, 6, 3, 7, 4])
+    }
 }

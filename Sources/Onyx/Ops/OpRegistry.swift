@@ -5,6 +5,7 @@ enum OpRegistry {
 
     static let factories: [String: Factory] = [
         "Conv": ConvOp.make,
+        "ConvTranspose": ConvTransposeOp.make,
         "Gemm": GemmOp.gemm,
         "MatMul": GemmOp.matmul,
         "Relu": UnaryOps.relu,
@@ -77,6 +78,8 @@ enum OpRegistry {
         "Transpose": DataMovementOps.transpose,
         "Gather": DataMovementOps.gather,
         "Pad": DataMovementOps.pad,
+        "Resize": ResizeOp.resize,
+        "Upsample": ResizeOp.upsample,
         "Flatten": ShapeOps.flatten,
         "Reshape": ShapeOps.reshape,
         "Squeeze": ShapeOps.squeeze,
