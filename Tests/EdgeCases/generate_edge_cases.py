@@ -880,6 +880,62 @@ def resize_cases() -> None:
               strides=[2, 2], auto_pad="SAME_LOWER")
 
 
+def data_op_cases() -> None:
+    """Slice, Split, Cast, reductions, comparisons and the newer activations against onnxruntime."""
+    rng = np.random.default_rng(19019)
+    x = lambda *s, scale=1.0: randn(rng, *s, scale=scale)  # noqa: E731
+    # Slice: attribute form (opset 1..9), inputs with negative steps and clamped bounds.
+    node_case("slice_attr_op9", 9, "Slice", [x(3, 5, 4)], starts=[1, -3], ends=[3, 1000], axes=[0, 1])
+    node_case("slice_neg_steps_clamped_op13", 13, "Slice",
+              [x(4, 6), K(i64([100, -1])), K(i64([-100, -7])), K(i64([0, 1])), K(i64([-2, -3]))])
+    node_case("slice_int64_data_op13", 13, "Slice", [randint(rng, 5, 3), K(i64([1])), K(i64([5])), K(i64([0])), K(i64([2]))])
+    node_case("slice_runtime_bounds_op13", 13, "Slice", [x(2, 7), i64([1]), i64([-1]), K(i64([1]))])
+    # Split: attribute sizes (opset 11), input sizes (13), num_outputs with a short last part (18).
+    node_case("split_attr_sizes_op11", 11, "Split", [x(2, 7)], n_out=3, axis=1, split=[2, 4, 1])
+    node_case("split_equal_negative_axis_op13", 13, "Split", [x(6, 2, 3)], n_out=3, axis=-3)
+    node_case("split_num_outputs_uneven_op18", 18, "Split", [x(2, 7)], n_out=3, axis=1, num_outputs=3)
+    # Cast among the supported types (float to int truncates toward zero).
+    node_case("cast_float_to_int32_op13", 13, "Cast", [f32([[-2.7, -0.5, 0.0, 0.5, 2.7, 100.9]])], to=onnx.TensorProto.INT32)
+    node_case("cast_int64_to_float_op13", 13, "Cast", [randint(rng, 3, 4)], to=onnx.TensorProto.FLOAT)
+    node_case("cast_float_to_bool_op13", 13, "Cast", [f32([[0.0, -0.0, 1e-30, -3.0]])], to=onnx.TensorProto.BOOL)
+    node_case("cast_float_to_uint8_op13", 13, "Cast", [f32([[0.0, 1.9, 200.2, 255.0]])], to=onnx.TensorProto.UINT8)
+    # Reductions: attribute axes (old opsets), input axes (new), keepdims off, all axes.
+    node_case("reducemean_attr_axes_op13", 13, "ReduceMean", [x(2, 3, 4, 5)], axes=[2, 3])
+    node_case("reducemean_input_axes_op18", 18, "ReduceMean", [x(2, 3, 4), K(i64([-1, 0]))], keepdims=0)
+    node_case("reducesum_all_axes_op13", 13, "ReduceSum", [x(3, 4, 5)], keepdims=0)
+    node_case("reducesum_noop_empty_axes_op13", 13, "ReduceSum", [x(3, 4), K(np.zeros((0,), np.int64))],
+              noop_with_empty_axes=1)
+    node_case("reducemax_int64_op13", 13, "ReduceMax", [randint(rng, 3, 5)], axes=[1])
+    node_case("reducemin_keepdims_op18", 18, "ReduceMin", [x(2, 3, 4), K(i64([1]))])
+    node_case("argmax_last_index_op13", 13, "ArgMax", [f32([[1, 3, 3, 2], [5, 5, 1, 5]])], axis=1, select_last_index=1)
+    node_case("argmin_axis0_nokeep_op13", 13, "ArgMin", [x(4, 3)], axis=0, keepdims=0)
+    # Activations and math.
+    for op, attrs in [("HardSigmoid", {"alpha": 0.3, "beta": 0.4}), ("HardSwish", {}), ("Elu", {"alpha": 0.7}),
+                      ("Selu", {}), ("Softplus", {}), ("Softsign", {}), ("Erf", {}), ("Reciprocal", {}),
+                      ("Floor", {}), ("Ceil", {})]:
+        node_case(f"{op.lower()}_op14", 14, op, [x(3, 7, scale=4.0)], **attrs)
+    node_case("prelu_channel_slope_op9", 9, "PRelu", [x(2, 3, 4, 4), K(x(3, 1, 1))])
+    node_case("prelu_scalar_slope_op16", 16, "PRelu", [x(2, 5), K(f32([0.25]))])
+    node_case("pow_float_int_exponent_op15", 15, "Pow", [x(3, 4), K(i64([2]))])
+    node_case("pow_broadcast_op13", 13, "Pow", [np.abs(x(3, 4)) + 0.1, f32([0.5, 1.5, -1.0, 3.0])])
+    node_case("mean_three_inputs_op13", 13, "Mean", [x(2, 3), x(3), x(1, 3)])
+    # Comparisons, logic and Where.
+    node_case("greater_broadcast_op13", 13, "Greater", [x(2, 3, 4), x(4)])
+    node_case("equal_int64_op13", 13, "Equal", [randint(rng, 3, 4, lo=0, hi=3), randint(rng, 4, lo=0, hi=3)])
+    node_case("where_broadcast_op16", 16, "Where", [x(3, 1) > 0, x(1, 4), x(3, 4)])
+    node_case("not_and_op13", 13, "And", [x(2, 3) > 0, x(3) > 0])
+    # Expand, Tile, Range, DepthToSpace, LayerNormalization, InstanceNormalization.
+    node_case("expand_bidirectional_op13", 13, "Expand", [x(3, 1), K(i64([2, 1, 4]))])
+    node_case("tile_op13", 13, "Tile", [x(2, 3), K(i64([2, 3]))])
+    node_case("range_float_op11", 11, "Range", [f32(1.5), f32(-2.0), f32(-0.75)])
+    node_case("range_int64_op11", 11, "Range", [i64(-3), i64(10), i64(4)])
+    node_case("depthtospace_crd_op13", 13, "DepthToSpace", [x(1, 8, 2, 3)], blocksize=2, mode="CRD")
+    node_case("spacetodepth_op13", 13, "SpaceToDepth", [x(1, 2, 4, 6)], blocksize=2)
+    node_case("layernorm_axis_minus2_op17", 17, "LayerNormalization", [x(2, 3, 4, 5), K(x(4, 5)), K(x(4, 5))], axis=-2)
+    node_case("layernorm_no_bias_op17", 17, "LayerNormalization", [x(3, 8), K(x(8))], epsilon=1e-3)
+    node_case("instancenorm_op6", 7, "InstanceNormalization", [x(2, 3, 4, 5), K(x(3)), K(x(3))], epsilon=1e-4)
+
+
 def graph_cases() -> None:
     rng = np.random.default_rng(14014)
     mk = helper.make_node
@@ -1198,7 +1254,7 @@ def write_case(out_dir: Path, case: Case, model: onnx.ModelProto, feeds, outs) -
 
 def collect() -> list[Case]:
     for section in [conv_cases, gemm_cases, matmul_cases, unary_cases, clip_cases, softmax_cases, pool_cases,
-                    norm_cases, binary_cases, concat_cases, shape_op_cases, constant_cases, pad_cases, resize_cases, graph_cases]:
+                    norm_cases, binary_cases, concat_cases, shape_op_cases, constant_cases, pad_cases, resize_cases, data_op_cases, graph_cases]:
         section()
     return CASES
 
