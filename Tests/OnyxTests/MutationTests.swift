@@ -8,7 +8,7 @@ import Testing
 /// each must end in an `OnyxError` or a successful load and run, never a crash, and quickly.
 @Suite struct MutationTests {
     static let modelNames = ["mlp_fraud", "lenet5", "mobilenet_block", "mobilenet_block_opset9",
-                             "resnet_mini", "squeezenet_fire"]
+                             "resnet_mini", "squeezenet_fire", "mobilenetv3_block", "shufflenet_unit"]
     static let mutationsPerModel = 500
     static let tensorMutations = 600
     /// No single mutation may take longer than this (load + compile + run, debug build).
