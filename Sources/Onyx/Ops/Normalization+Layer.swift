@@ -18,7 +18,7 @@ extension NormalizationOps {
                 guard try Broadcast.shape(t.shape, normalized) == normalized else {
                     throw KernelError("\(what) \(t.shape) does not broadcast to the normalized shape \(normalized)")
                 }
-                return try RepeatOps.gather(t, normalized, Broadcast.strides(of: t.shape, in: normalized)).floats
+                return try DataMovementOps.stridedCopy(t, normalized, Broadcast.strides(of: t.shape, in: normalized)).floats
             }
             let gamma = try spread(scale, "Scale"), beta = try inputs.optional(2).map { try spread($0, "B") }
             let outer = x.shape[..<a].reduce(1, *), inner = normalized.reduce(1, *)

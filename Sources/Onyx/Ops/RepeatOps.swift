@@ -10,7 +10,7 @@ enum RepeatOps {
             let wanted = spec.int64s.map { Int($0) }
             guard wanted.allSatisfy({ $0 >= 0 }) else { throw KernelError("shape \(wanted) has a negative dim") }
             let outShape = try Broadcast.shape(x.shape, wanted)
-            return [try gather(x, outShape, Broadcast.strides(of: x.shape, in: outShape))]
+            return [try DataMovementOps.stridedCopy(x, outShape, Broadcast.strides(of: x.shape, in: outShape))]
         }
     }
 
@@ -37,21 +37,7 @@ enum RepeatOps {
                 viewShape += [repeats[d], x.shape[d]]
                 strides += [0, inStrides[d]]
             }
-            return [try gather(x, viewShape, strides).reshaped(outShape)]
-        }
-    }
-
-    /// A new tensor of `shape` whose element at each index is x's at the offset `strides` give.
-    static func gather(_ x: Tensor, _ shape: [Int], _ strides: [Int]) throws -> Tensor {
-        let es = x.elementType.byteSize, src = x.storage.bytes
-        return try Tensor.makeRaw(shape, x.elementType) { dst in
-            Broadcast.forEachRow(shape, strides, strides) { o, ia, _, n, step, _ in
-                if step == 1 {
-                    (dst + o * es).copyMemory(from: src + ia * es, byteCount: n * es)
-                } else {
-                    for j in 0..<n { (dst + (o + j) * es).copyMemory(from: src + (ia + j * step) * es, byteCount: es) }
-                }
-            }
+            return [try DataMovementOps.stridedCopy(x, viewShape, strides).reshaped(outShape)]
         }
     }
 

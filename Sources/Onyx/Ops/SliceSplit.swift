@@ -47,18 +47,22 @@ extension DataMovementOps {
 
     /// Copies the elements at begin + i * step (per axis) into a new tensor of `outShape`.
     private static func strided(_ x: Tensor, begin: [Int], step: [Int], outShape: [Int]) throws -> Tensor {
-        let es = x.elementType.byteSize
         var inStrides = [Int](repeating: 1, count: x.rank)
         for d in stride(from: x.rank - 2, through: 0, by: -1) { inStrides[d] = inStrides[d + 1] * x.shape[d + 1] }
         let base = zip(begin, inStrides).reduce(0) { $0 + $1.0 * $1.1 }
-        let strides = zip(step, inStrides).map { $0 * $1 }
-        let src = x.storage.bytes + base * es
-        return try Tensor.makeRaw(outShape, x.elementType) { dst in
-            Broadcast.forEachRow(outShape, strides, strides) { o, ia, _, n, s, _ in
-                if s == 1 {
+        return try stridedCopy(x, outShape, zip(step, inStrides).map { $0 * $1 }, offset: base)
+    }
+
+    /// A new tensor of `shape` whose element at each index is x's at `offset` plus the index
+    /// dotted with `strides` (in elements; 0 repeats, negative walks backwards).
+    static func stridedCopy(_ x: Tensor, _ shape: [Int], _ strides: [Int], offset: Int = 0) throws -> Tensor {
+        let es = x.elementType.byteSize, src = x.storage.bytes + offset * es
+        return try Tensor.makeRaw(shape, x.elementType) { dst in
+            Broadcast.forEachRow(shape, strides, strides) { o, ia, _, n, step, _ in
+                if step == 1 {
                     (dst + o * es).copyMemory(from: src + ia * es, byteCount: n * es)
                 } else {
-                    for j in 0..<n { (dst + (o + j) * es).copyMemory(from: src + (ia + j * s) * es, byteCount: es) }
+                    for j in 0..<n { (dst + (o + j) * es).copyMemory(from: src + (ia + j * step) * es, byteCount: es) }
                 }
             }
         }
