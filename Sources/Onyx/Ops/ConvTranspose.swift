@@ -37,7 +37,7 @@ enum ConvTransposeOp {
             let outPlane = geometry.out.reduce(1, *), inPlane = inSize.reduce(1, *), k = kernel.reduce(1, *)
             let px = x.pointer(as: Float.self), pw = w.pointer(as: Float.self)
             let biasValues = bias?.floats
-            let col = ScratchBuffer(floats: mg * k * inPlane)
+            let col = ScratchBuffer(floats: try checkedElementCount([mg * k, inPlane], limit: maxTensorBytes / 4))
             defer { col.release() }
             return [try Tensor.makeFloat([n, m] + geometry.out) { py, total in
                 py.initialize(repeating: 0, count: total)

@@ -79,7 +79,7 @@ enum RepeatOps {
     static func depthToSpace(_ ctx: OpContext) throws -> Kernel {
         let b = try ctx.int("blocksize", default: 0)
         let mode = try ctx.string("mode", default: "DCR")
-        guard b > 0 else { throw ctx.invalid("blocksize", "must be positive, got \(b)") }
+        guard b > 0, b <= 1 << 16 else { throw ctx.invalid("blocksize", "\(b) must be between 1 and 65536") }
         guard mode == "DCR" || mode == "CRD" else { throw ctx.invalid("mode", "'\(mode)' is not DCR or CRD") }
         return Kernel(label: "transpose") { inputs in
             let x = try inputs.required(0, "input")
@@ -95,7 +95,7 @@ enum RepeatOps {
 
     static func spaceToDepth(_ ctx: OpContext) throws -> Kernel {
         let b = try ctx.int("blocksize", default: 0)
-        guard b > 0 else { throw ctx.invalid("blocksize", "must be positive, got \(b)") }
+        guard b > 0, b <= 1 << 16 else { throw ctx.invalid("blocksize", "\(b) must be between 1 and 65536") }
         return Kernel(label: "transpose") { inputs in
             let x = try inputs.required(0, "input")
             guard x.rank == 4, x.shape[2] % b == 0, x.shape[3] % b == 0 else {

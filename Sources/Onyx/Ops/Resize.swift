@@ -97,7 +97,9 @@ enum ResizeOp {
             }
             for (i, a) in axes.enumerated() {
                 scale[a] = ratios[i]
-                outShape[a] = s.aspectPolicy == "stretch" ? sizes[i] : Int((ratios[i] * Double(x.shape[a])).rounded())
+                let o = s.aspectPolicy == "stretch" ? Double(sizes[i]) : (ratios[i] * Double(x.shape[a])).rounded()
+                guard o < Double(1 << 40) else { throw KernelError("sizes \(sizes) make \(x.shape) too large") }
+                outShape[a] = Int(o)
             }
         } else if let scales {
             guard scales.count == axes.count, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
@@ -115,8 +117,8 @@ enum ResizeOp {
         _ = try checkedElementCount(outShape)
         var roiStart = [Double](repeating: 0, count: rank), roiEnd = [Double](repeating: 1, count: rank)
         if s.coordinates == "tf_crop_and_resize" {
-            guard let roi, roi.count == 2 * axes.count else {
-                throw KernelError("tf_crop_and_resize needs roi with \(2 * axes.count) values")
+            guard let roi, roi.count == 2 * axes.count, roi.allSatisfy({ $0.isFinite }) else {
+                throw KernelError("tf_crop_and_resize needs roi with \(2 * axes.count) finite values, got \(roi ?? [])")
             }
             for (i, a) in axes.enumerated() { roiStart[a] = roi[i]; roiEnd[a] = roi[i + axes.count] }
         }
@@ -159,6 +161,11 @@ enum ResizeOp {
                 case "asymmetric": xo = d / scale
                 default: // tf_crop_and_resize
                     xo = output > 1 ? roi.0 * (I - 1) + d * (roi.1 - roi.0) * (I - 1) / (O - 1) : 0.5 * (roi.0 + roi.1) * (I - 1)
+                }
+                // Finite scales and roi keep coordinates within a few input lengths; anything
+                // else (overflow in float32) is refused rather than converted to an index.
+                guard xo.isFinite, abs(xo) < Float(1 << 40) else {
+                    throw KernelError("resize coordinate \(xo) for output index \(o) is out of range (scale \(scale))")
                 }
                 let out = s.coordinates == "tf_crop_and_resize" && (xo < 0 || xo > I - 1)
                 outside.append(out)
