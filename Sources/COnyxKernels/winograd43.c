@@ -96,25 +96,32 @@ void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t 
     }
 }
 
+// The output transform runs over all tiles of a channel at once (in chunks of CHUNK), not a
+// tile row at a time: a channel's row of mm is contiguous across every tile, so the loops
+// have the length to vectorize (tile rows of small images are 4 to 14 tiles, which ran as
+// scalar code), and the buffers have a fixed size.
+enum { CHUNK = 128 };
+
 ONYX_MULTIVERSION
 void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_begin, int64_t m_end,
                             const onyx_conv_geometry *g, int64_t tiles_h, int64_t tiles_w, float *y,
                             const float *bias, const float *residual, int act, float alpha, float beta) {
-    const int64_t tiles = onyx_winograd43_row_stride(tiles_h * tiles_w); // row stride of v / mm
-    float s[4][6][tiles_w];   // A^T applied over the tile element rows
-    float out[4][4][tiles_w];
+    const int64_t tiles = tiles_h * tiles_w;
+    const int64_t ld = onyx_winograd43_row_stride(tiles); // row stride of v / mm
+    float s[4][6][CHUNK];     // A^T applied over the tile element rows
+    float out[4][4][CHUNK];
     for (int64_t m = m_begin; m < m_end; m++) {
         float *ym = y + m * g->out_h * g->out_w;
-        for (int64_t ty = 0; ty < tiles_h; ty++) {
-            const int64_t t0 = ty * tiles_w;
+        for (int64_t t0 = 0; t0 < tiles; t0 += CHUNK) {
+            const int64_t n = tiles - t0 < CHUNK ? tiles - t0 : CHUNK;
             for (int j = 0; j < 6; j++) {
-                const float *r0 = mm + ((0 * 6 + j) * out_channels + m) * tiles + t0;
-                const float *r1 = mm + ((1 * 6 + j) * out_channels + m) * tiles + t0;
-                const float *r2 = mm + ((2 * 6 + j) * out_channels + m) * tiles + t0;
-                const float *r3 = mm + ((3 * 6 + j) * out_channels + m) * tiles + t0;
-                const float *r4 = mm + ((4 * 6 + j) * out_channels + m) * tiles + t0;
-                const float *r5 = mm + ((5 * 6 + j) * out_channels + m) * tiles + t0;
-                for (int64_t k = 0; k < tiles_w; k++) {
+                const float *r0 = mm + ((0 * 6 + j) * out_channels + m) * ld + t0;
+                const float *r1 = mm + ((1 * 6 + j) * out_channels + m) * ld + t0;
+                const float *r2 = mm + ((2 * 6 + j) * out_channels + m) * ld + t0;
+                const float *r3 = mm + ((3 * 6 + j) * out_channels + m) * ld + t0;
+                const float *r4 = mm + ((4 * 6 + j) * out_channels + m) * ld + t0;
+                const float *r5 = mm + ((5 * 6 + j) * out_channels + m) * ld + t0;
+                for (int64_t k = 0; k < n; k++) {
                     const float m0 = r0[k], m1 = r1[k], m2 = r2[k], m3 = r3[k], m4 = r4[k], m5 = r5[k];
                     s[0][j][k] = m0 + m1 + m2 + m3 + m4;
                     s[1][j][k] = m1 - m2 + 2 * m3 - 2 * m4;
@@ -123,7 +130,7 @@ void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_beg
                 }
             }
             for (int o = 0; o < 4; o++) {
-                for (int64_t k = 0; k < tiles_w; k++) {
+                for (int64_t k = 0; k < n; k++) {
                     const float m0 = s[o][0][k], m1 = s[o][1][k], m2 = s[o][2][k], m3 = s[o][3][k], m4 = s[o][4][k], m5 = s[o][5][k];
                     out[o][0][k] = m0 + m1 + m2 + m3 + m4;
                     out[o][1][k] = m1 - m2 + 2 * m3 - 2 * m4;
@@ -131,18 +138,23 @@ void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_beg
                     out[o][3][k] = m1 - m2 + 8 * m3 - 8 * m4 + m5;
                 }
             }
-            const int64_t oh0 = ty * 4;
-            const int rows_left = (int)(g->out_h - oh0 < 4 ? g->out_h - oh0 : 4);
-            for (int o = 0; o < rows_left; o++) {
-                float *yr = ym + (oh0 + o) * g->out_w;
-                const int64_t full = g->out_w / 4; // tiles whose four columns all exist
-                for (int64_t k = 0; k < full; k++) {
-                    yr[4 * k] = out[o][0][k];
-                    yr[4 * k + 1] = out[o][1][k];
-                    yr[4 * k + 2] = out[o][2][k];
-                    yr[4 * k + 3] = out[o][3][k];
+            // Each tile's 4x4 block to its place, clipped to the output.
+            int64_t ty = t0 / tiles_w, tx = t0 - ty * tiles_w;
+            for (int64_t k = 0; k < n; k++) {
+                const int64_t oh0 = ty * 4, ow0 = tx * 4;
+                const int rows = (int)(g->out_h - oh0 < 4 ? g->out_h - oh0 : 4);
+                float *yt = ym + oh0 * g->out_w + ow0;
+                if (ow0 + 4 <= g->out_w) {
+                    for (int o = 0; o < rows; o++) {
+                        float *yr = yt + o * g->out_w;
+                        yr[0] = out[o][0][k]; yr[1] = out[o][1][k]; yr[2] = out[o][2][k]; yr[3] = out[o][3][k];
+                    }
+                } else {
+                    const int cols = (int)(g->out_w - ow0);
+                    for (int o = 0; o < rows; o++)
+                        for (int q = 0; q < cols; q++) yt[o * g->out_w + q] = out[o][q][k];
                 }
-                for (int64_t w = full * 4; w < g->out_w; w++) yr[w] = out[o][w - full * 4][full];
+                if (++tx == tiles_w) { tx = 0; ty++; }
             }
         }
         // The channel's plane was just written and is still in cache: finish it here.
