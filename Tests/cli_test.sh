@@ -60,7 +60,7 @@ d = sys.argv[1]
 x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])
 y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 8])
 nodes = [helper.make_node("Relu", ["x"], ["a"], name="r"),
-         helper.make_node("Resize", ["a"], ["b"], name="up"),
+         helper.make_node("NonMaxSuppression", ["a"], ["b"], name="nms"),
          helper.make_node("GridSample", ["b"], ["y"], name="warp")]
 g = helper.make_graph(nodes, "g", [x], [y])
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 16)])
@@ -68,7 +68,7 @@ open(f"{d}/unsupported.onnx", "wb").write(m.SerializeToString())
 PYEOF
 expect_error "truncated model" "invalid model" "$ONYX" run "$tmp/truncated.onnx" --input Models/lenet5/test_data_set_0/input_0.pb --output-dir "$tmp/o"
 expect_error "random bytes" "invalid model" "$ONYX" info "$tmp/random.onnx"
-expect_error "unsupported ops" "Resize.*GridSample" "$ONYX" run "$tmp/unsupported.onnx" --input Models/lenet5/test_data_set_0/input_0.pb --output-dir "$tmp/o"
+expect_error "unsupported ops" "NonMaxSuppression.*GridSample" "$ONYX" run "$tmp/unsupported.onnx" --input Models/lenet5/test_data_set_0/input_0.pb --output-dir "$tmp/o"
 "$ONYX" info "$tmp/unsupported.onnx" | grep -q "unsupported ops: 2" && pass "info lists unsupported ops" || fail "info lists unsupported ops"
 expect_error "missing file" "cannot read model" "$ONYX" info "$tmp/nope.onnx"
 expect_error "wrong input shape" "must have shape \[N, 1, 28, 28\]" "$ONYX" run Models/lenet5/model.onnx --input Models/mlp_fraud/test_data_set_0/input_0.pb --output-dir "$tmp/o"
