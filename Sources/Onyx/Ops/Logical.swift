@@ -70,28 +70,16 @@ enum LogicalOps {
                 throw KernelError("X is \(x.elementType) but Y is \(y.elementType)")
             }
             let outShape = try Broadcast.shape(cond.shape, Broadcast.shape(x.shape, y.shape))
+            // The condition spread to the output's shape, so output offset o reads it at o.
+            let spread = try DataMovementOps.stridedCopy(cond, outShape, Broadcast.strides(of: cond.shape, in: outShape))
             let es = x.elementType.byteSize
-            let sc = Broadcast.strides(of: cond.shape, in: outShape)
-            let sx = Broadcast.strides(of: x.shape, in: outShape), sy = Broadcast.strides(of: y.shape, in: outShape)
-            let pc = cond.pointer(as: UInt8.self), px = x.storage.bytes, py = y.storage.bytes
+            let pc = spread.pointer(as: UInt8.self), px = x.storage.bytes, py = y.storage.bytes
             return [try Tensor.makeRaw(outShape, x.elementType) { dst in
-                // Rows by X's and Y's strides; the condition's offset follows the same odometer.
-                var index = [Int](repeating: 0, count: outShape.count)
-                Broadcast.forEachRow(outShape, sx, sy) { o, ix, iy, n, stepX, stepY in
-                    var ic = 0
-                    for d in index.indices.dropLast() { ic += index[d] * sc[d] }
-                    let stepC = sc.last ?? 0
+                Broadcast.forEachRow(outShape, Broadcast.strides(of: x.shape, in: outShape),
+                                     Broadcast.strides(of: y.shape, in: outShape)) { o, ix, iy, n, stepX, stepY in
                     for j in 0..<n {
-                        let src = pc[ic + j * stepC] != 0 ? px + (ix + j * stepX) * es : py + (iy + j * stepY) * es
+                        let src = pc[o + j] != 0 ? px + (ix + j * stepX) * es : py + (iy + j * stepY) * es
                         (dst + (o + j) * es).copyMemory(from: src, byteCount: es)
-                    }
-                    // Advance the outer multi-index as forEachRow does.
-                    var d = outShape.count - 2
-                    while d >= 0 {
-                        index[d] += 1
-                        if index[d] < outShape[d] { break }
-                        index[d] = 0
-                        d -= 1
                     }
                 }
             }]

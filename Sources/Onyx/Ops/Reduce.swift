@@ -12,15 +12,15 @@ enum ReduceOps {
             let noopWithEmptyAxes = try ctx.int("noop_with_empty_axes", default: 0) != 0
             return Kernel(label: kind.rawValue.dropFirst(6).lowercased() + "_reduce") { inputs in
                 let x = try inputs.required(0, "data")
-                let given = axesFromInput ? inputs.optional(1).map { $0.int64s.map { Int($0) } } : attrAxes
-                if (given ?? []).isEmpty && noopWithEmptyAxes { return [x] }
+                let given = (axesFromInput ? inputs.optional(1).map { $0.int64s.map { Int($0) } } : attrAxes) ?? []
+                if given.isEmpty && noopWithEmptyAxes { return [x] }
                 var axes = Set<Int>()
-                for ax in given ?? [] where !given!.isEmpty {
+                for ax in given {
                     guard axes.insert(try normalizeAxis(ax, rank: x.rank)).inserted else {
-                        throw KernelError("axes \(given!) repeat an axis")
+                        throw KernelError("axes \(given) repeat an axis")
                     }
                 }
-                if (given ?? []).isEmpty { axes = Set(0..<x.rank) }
+                if given.isEmpty { axes = Set(0..<x.rank) }
                 let kept = x.shape.indices.map { axes.contains($0) ? 1 : x.shape[$0] }
                 let outShape = keepDims ? kept : x.shape.indices.filter { !axes.contains($0) }.map { x.shape[$0] }
                 let reduced = axes.reduce(1) { $0 * x.shape[$1] }
