@@ -120,10 +120,18 @@ func withArithmeticType<R>(_ type: ElementType, _ what: String,
 @inline(__always)
 func broadcastBinary<T: TensorScalar>(_ a: Tensor, _ b: Tensor, as: T.Type,
                                       _ f: (T, T) throws -> T) throws -> Tensor {
+    try broadcastMap(a, b, as: T.self, into: T.elementType, f)
+}
+
+/// f(x, y) elementwise with broadcasting, into a tensor of `type` whose elements are `U`s
+/// (e.g. bool results stored as bytes).
+@inline(__always)
+func broadcastMap<T: TensorScalar, U>(_ a: Tensor, _ b: Tensor, as: T.Type, into type: ElementType,
+                                      _ f: (T, T) throws -> U) throws -> Tensor {
     let outShape = try Broadcast.shape(a.shape, b.shape)
     let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self)
-    return try Tensor.makeRaw(outShape, T.elementType) { raw in
-        let po = raw.assumingMemoryBound(to: T.self)
+    return try Tensor.makeRaw(outShape, type) { raw in
+        let po = raw.assumingMemoryBound(to: U.self)
         let n = outShape.reduce(1, *)
         if a.shape == b.shape {
             for i in 0..<n { po[i] = try f(pa[i], pb[i]) }

@@ -1,3 +1,5 @@
+import COnyxKernels
+
 /// ConvTranspose (1-D to 3-D, groups, strides, dilations, pads, output_padding, output_shape,
 /// auto_pad): per image and group, col = W_g^T x X_g as one sgemm, then col2im adds every
 /// column into the output window it came from, then the bias.
@@ -36,7 +38,6 @@ enum ConvTransposeOp {
                                         outputPadding: outputPadding, outputShape: outputShape)
             let outPlane = geometry.out.reduce(1, *), inPlane = inSize.reduce(1, *), k = kernel.reduce(1, *)
             let px = x.pointer(as: Float.self), pw = w.pointer(as: Float.self)
-            let biasValues = bias?.floats
             let col = ScratchBuffer(floats: try checkedElementCount([mg * k, inPlane], limit: maxTensorBytes / 4))
             defer { col.release() }
             return [try Tensor.makeFloat([n, m] + geometry.out) { py, total in
@@ -49,11 +50,9 @@ enum ConvTransposeOp {
                                   beta: 0, c: col.pointer, ldc: inPlane, threads: threads)
                         geometry.col2im(col.pointer, channels: mg, into: py + (img * m + g * mg) * outPlane)
                     }
-                    if let biasValues {
-                        for ch in 0..<m {
-                            let plane = py + (img * m + ch) * outPlane
-                            for i in 0..<outPlane { plane[i] += biasValues[ch] }
-                        }
+                    if let pb = bias?.pointer(as: Float.self) {
+                        onyx_channel_epilogue_f32(py + img * m * outPlane, nil, pb, nil, Int64(m), Int64(outPlane),
+                                                  Int32(ONYX_ACT_NONE.rawValue), 0, 0)
                     }
                 }
             }]

@@ -92,13 +92,5 @@ enum LogicalOps {
 
 /// f over a and b broadcast together, into a bool tensor.
 func broadcastBool<T: TensorScalar>(_ a: Tensor, _ b: Tensor, as: T.Type, _ f: (T, T) -> Bool) throws -> Tensor {
-    let outShape = try Broadcast.shape(a.shape, b.shape)
-    let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self)
-    return try Tensor.makeRaw(outShape, .bool) { raw in
-        let po = raw.assumingMemoryBound(to: UInt8.self)
-        Broadcast.forEachRow(outShape, Broadcast.strides(of: a.shape, in: outShape),
-                             Broadcast.strides(of: b.shape, in: outShape)) { o, ia, ib, n, sa, sb in
-            for j in 0..<n { po[o + j] = f(pa[ia + j * sa], pb[ib + j * sb]) ? 1 : 0 }
-        }
-    }
+    try broadcastMap(a, b, as: T.self, into: .bool) { f($0, $1) ? UInt8(1) : 0 }
 }

@@ -28,13 +28,7 @@ extension NormalizationOps {
             let y = try Tensor.makeFloat(x.shape) { py, _ in
                 for o in 0..<outer {
                     let row = px + o * inner, out = py + o * inner
-                    var sum = 0.0
-                    for j in 0..<inner { sum += Double(row[j]) }
-                    let mean = sum / Double(max(inner, 1))
-                    var squares = 0.0
-                    for j in 0..<inner { let d = Double(row[j]) - mean; squares += d * d }
-                    let invStd = 1 / (squares / Double(max(inner, 1)) + epsilon).squareRoot()
-                    let m = Float(mean), s = Float(invStd)
+                    let (m, s) = meanAndInvStd(row, inner, epsilon)
                     for j in 0..<inner { out[j] = (row[j] - m) * s * gamma[j] + (beta?[j] ?? 0) }
                     means[o] = m; invStds[o] = s
                 }
@@ -59,16 +53,21 @@ extension NormalizationOps {
             return [try Tensor.makeFloat(x.shape) { py, _ in
                 for p in 0..<(x.shape[0] * c) {
                     let row = px + p * plane, out = py + p * plane, ch = p % c
-                    var sum = 0.0
-                    for j in 0..<plane { sum += Double(row[j]) }
-                    let mean = sum / Double(max(plane, 1))
-                    var squares = 0.0
-                    for j in 0..<plane { let d = Double(row[j]) - mean; squares += d * d }
-                    let s = Float(1 / (squares / Double(max(plane, 1)) + epsilon).squareRoot()) * gamma[ch]
-                    let m = Float(mean)
+                    let (m, invStd) = meanAndInvStd(row, plane, epsilon)
+                    let s = invStd * gamma[ch]
                     for j in 0..<plane { out[j] = (row[j] - m) * s + beta[ch] }
                 }
             }]
         }
+    }
+
+    /// Mean and 1 / sqrt(variance + epsilon) of n floats (population variance, in Double).
+    private static func meanAndInvStd(_ row: UnsafePointer<Float>, _ n: Int, _ epsilon: Double) -> (Float, Float) {
+        var sum = 0.0
+        for j in 0..<n { sum += Double(row[j]) }
+        let mean = sum / Double(max(n, 1))
+        var squares = 0.0
+        for j in 0..<n { let d = Double(row[j]) - mean; squares += d * d }
+        return (Float(mean), Float(1 / (squares / Double(max(n, 1)) + epsilon).squareRoot()))
     }
 }
