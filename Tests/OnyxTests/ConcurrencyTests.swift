@@ -20,6 +20,28 @@ import Testing
             #expect(results.get(i) == expected[i % inputs.count], "run \(i) differs from the sequential result")
         }
     }
+
+    /// The compute pool runs every part of every job exactly once: jobs posted from four
+    /// threads at once (all but one find the pool busy and run their parts inline), each part
+    /// posting a job of its own from inside the pool.
+    @Test func computePoolRunsEveryPartExactlyOnce() {
+        let posters = 4, jobs = 300, parts = 5
+        let slots = UnsafeMutableBufferPointer<Int32>.allocate(capacity: posters * jobs * parts * parts)
+        slots.initialize(repeating: 0)
+        defer { slots.deallocate() }
+        let shared = UncheckedSendable(slots)
+        DispatchQueue.concurrentPerform(iterations: posters) { poster in
+            for job in 0..<jobs {
+                Parallel.run(parts: parts) { part in
+                    Parallel.run(parts: parts) { inner in
+                        shared.value[((poster * jobs + job) * parts + part) * parts + inner] += 1
+                    }
+                }
+            }
+        }
+        let wrong = slots.indices.filter { slots[$0] != 1 }
+        #expect(wrong.isEmpty, "\(wrong.count) parts ran other than once, e.g. slot \(wrong.first ?? 0) ran \(wrong.first.map { slots[$0] } ?? 0) times")
+    }
 }
 
 final class LockedArray: @unchecked Sendable {

@@ -34,6 +34,15 @@ void onyx_thread_set_run_allocator(void *allocator);
 int onyx_thread_max_threads(void);
 void onyx_thread_set_max_threads(int threads);
 
+/// One part of a pool job.
+typedef void (*onyx_pool_fn)(void *ctx, int part);
+/// Runs fn(ctx, 0..<parts) on Onyx's persistent compute threads together with the calling
+/// thread, and returns when every part has finished. Parts are claimed one at a time, so a
+/// late thread never holds the others up. While the pool runs another job (another session,
+/// or a call from inside a part) the caller runs all parts itself. Returns 1 when the pool
+/// took the job, 0 when the caller ran it alone.
+int onyx_pool_run(int parts, onyx_pool_fn fn, void *ctx);
+
 /// Max pooling of `planes` images of g->in_h x g->in_w (g->channels ignored).
 /// indices (may be NULL) receive the argmax as a flat row-major index within the plane.
 void onyx_maxpool2d_f32(const float *x, float *y, int64_t *indices, int64_t planes, const onyx_conv_geometry *g);

@@ -67,7 +67,7 @@ extension Batcher {
             var partResults = [[Result<[String: Tensor], Error>]](repeating: [], count: parts.count)
             partResults.withUnsafeMutableBufferPointer { buffer in
                 let out = UncheckedSendable(buffer)
-                DispatchQueue.concurrentPerform(iterations: parts.count) { i in
+                Parallel.run(parts: parts.count) { i in
                     out.value[i] = Parallel.withThreadCap(1) { self.results(for: parts[i]) }
                 }
             }

@@ -1,8 +1,7 @@
 import COnyxKernels
-import Dispatch
 
-/// Splits independent work over Onyx's compute threads. It runs on libdispatch's
-/// persistent worker pool (no thread is created per call or per run); with `threads == 1`
+/// Splits independent work over Onyx's compute threads: one process-wide set of persistent
+/// workers (`onyx_pool_run`; no thread is created per call or per run). With `threads == 1`
 /// or little work it runs inline on the caller's thread.
 enum Parallel {
     /// How many chunks `forEachChunk` cuts `count` items into.
@@ -41,16 +40,29 @@ enum Parallel {
             if count > 0 { body(0..<count, 0) }
             return
         }
-        // The chunks touch disjoint memory; the closure only has to outlive this call.
+        // Chunks allocate from the pool, never from the run's planned arena: which chunk
+        // runs on the caller's thread varies, and the plan relies on a fixed order.
+        RunAllocator.bind(nil) {
+            run(parts: parts) { part in
+                let lo = count * part / parts, hi = count * (part + 1) / parts
+                if lo < hi { body(lo..<hi, part) }
+            }
+        }
+    }
+
+    /// Calls `body(0..<parts)` on Onyx's persistent compute threads and the caller's, returning
+    /// when all have finished (see `onyx_pool_run`). The parts must touch disjoint memory.
+    static func run(parts: Int, _ body: (Int) -> Void) {
+        if parts <= 1 {
+            if parts == 1 { body(0) }
+            return
+        }
         withoutActuallyEscaping(body) { escapable in
-            let shared = UncheckedSendable(escapable)
-            // Chunks allocate from the pool, never from the run's planned arena: which chunk
-            // runs on the caller's thread varies, and the plan relies on a fixed order.
-            RunAllocator.bind(nil) {
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    let lo = count * part / parts, hi = count * (part + 1) / parts
-                    if lo < hi { shared.value(lo..<hi, part) }
-                }
+            var job = escapable
+            withUnsafeMutablePointer(to: &job) { pointer in
+                _ = onyx_pool_run(Int32(parts), { context, part in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))
+                }, pointer)
             }
         }
     }
