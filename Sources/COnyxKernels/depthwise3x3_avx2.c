@@ -6,8 +6,7 @@
 
 // 3x3 depthwise conv, stride 1 or 2, dilation 1, with AVX2: eight outputs of a row are
 // accumulated in one register over the nine taps and stored once, bias and activation
-// applied in the register. Columns whose window crosses the left/right edge take the
-// scalar path.
+// applied in the register; up to four such vectors are computed side by side.
 
 __attribute__((target("avx2,fma")))
 static inline __m256 act_vec(__m256 v, int act, __m256 alpha, __m256 beta) {
@@ -25,15 +24,54 @@ static inline __m256 act_vec(__m256 v, int act, __m256 alpha, __m256 beta) {
 // Loads x[0], x[2], ..., x[14].
 __attribute__((target("avx2,fma")))
 static inline __m256 load_even(const float *x) {
-    __m256 a = _mm256_loadu_ps(x), b = _mm256_loadu_ps(x + 8);
-    __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m256 a = _mm256_loadu_ps(x), b = _mm256_loadu_ps(x + 8);
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
-// Eight inputs of one tap: consecutive for stride 1, every other one for stride 2.
+// V vectors of eight outputs side by side, starting at output column `at`: the bias plus
+// the nine taps (t[3i + j] is padded row i of the window, from column j), then the
+// activation. One vector alone would be a chain of nine dependent FMAs; up to four
+// independent chains keep the FMA units busy.
+#define DEFINE_TAPS(V, S, LOAD)                                                                          \
+    __attribute__((target("avx2,fma")))                                                                  \
+    static inline void taps_s##S##_x##V(const float *const t[9], int64_t at, const __m256 vw[9],         \
+                                        __m256 vb, int act, __m256 alpha, __m256 beta, __m256 out[4]) {  \
+        __m256 acc[V];                                                                                   \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] = vb;                      \
+        _Pragma("clang loop unroll(full)") for (int k = 0; k < 9; k++)                                   \
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++)                               \
+                acc[v] = _mm256_fmadd_ps(vw[k], LOAD(t[k] + S * (at + 8 * v)), acc[v]);                  \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) out[v] = act_vec(acc[v], act, alpha, beta); \
+    }
+DEFINE_TAPS(1, 1, _mm256_loadu_ps)
+DEFINE_TAPS(2, 1, _mm256_loadu_ps)
+DEFINE_TAPS(3, 1, _mm256_loadu_ps)
+DEFINE_TAPS(4, 1, _mm256_loadu_ps)
+DEFINE_TAPS(1, 2, load_even)
+DEFINE_TAPS(2, 2, load_even)
+DEFINE_TAPS(3, 2, load_even)
+DEFINE_TAPS(4, 2, load_even)
+
+// `count` (1 to 4) vectors from column `at`, inlined (a call through a pointer would pass
+// the weights through memory on every group).
 __attribute__((target("avx2,fma")))
-static inline __m256 load_tap(const float *p, int64_t stride) {
-    return stride == 1 ? _mm256_loadu_ps(p) : load_even(p);
+static inline void taps(int64_t stride, int64_t count, const float *const t[9], int64_t at, const __m256 vw[9],
+                        __m256 vb, int act, __m256 alpha, __m256 beta, __m256 out[4]) {
+    if (stride == 1) {
+        switch (count) {
+        case 4: taps_s1_x4(t, at, vw, vb, act, alpha, beta, out); return;
+        case 3: taps_s1_x3(t, at, vw, vb, act, alpha, beta, out); return;
+        case 2: taps_s1_x2(t, at, vw, vb, act, alpha, beta, out); return;
+        default: taps_s1_x1(t, at, vw, vb, act, alpha, beta, out); return;
+        }
+    }
+    switch (count) {
+    case 4: taps_s2_x4(t, at, vw, vb, act, alpha, beta, out); return;
+    case 3: taps_s2_x3(t, at, vw, vb, act, alpha, beta, out); return;
+    case 2: taps_s2_x2(t, at, vw, vb, act, alpha, beta, out); return;
+    default: taps_s2_x1(t, at, vw, vb, act, alpha, beta, out); return;
+    }
 }
 
 __attribute__((target("avx2,fma")))
@@ -51,16 +89,18 @@ int onyx_depthwise3x3_avx2(const float *x, const float *w, const float *bias, fl
     const int64_t out_w8 = (g->out_w + 7) / 8 * 8;
     const int64_t pw = (out_w8 - 1) * sw + 3 + 8, ph = (g->out_h - 1) * sh + 3;
     if (g->pad_top > ph || g->pad_left > pw) return 0;
+    // aligned_alloc wants a size that is a multiple of the alignment (16 floats).
     float *padded = (float *)aligned_alloc(64, (size_t)((ph * pw + 15) / 16 * 16) * sizeof(float));
-    // aligned_alloc wants the size to be a multiple of the alignment (16 floats).
-    float *row_out = (float *)aligned_alloc(64, (size_t)((out_w8 + 15) / 16 * 16) * sizeof(float));
-    if (!padded || !row_out) { free(padded); free(row_out); return 0; }
+    if (!padded) return 0;
+    // Every channel writes the same interior, so the zero border is set once.
+    memset(padded, 0, (size_t)(ph * pw) * sizeof(float));
+    // The lanes of a row's last vector that are inside the row.
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(g->out_w % 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     const __m256 valpha = _mm256_set1_ps(alpha), vbeta = _mm256_set1_ps(beta);
     int64_t last_input = -1;
     for (int64_t m = 0; m < out_channels; m++) {
         const int64_t cin = m / multiplier;
         if (cin != last_input) {
-            memset(padded, 0, (size_t)(ph * pw) * sizeof(float));
             const float *xc = x + cin * in_plane;
             for (int64_t ih = 0; ih < g->in_h; ih++) {
                 const int64_t r = ih + g->pad_top;
@@ -77,26 +117,24 @@ int onyx_depthwise3x3_avx2(const float *x, const float *w, const float *bias, fl
         const __m256 vb = _mm256_set1_ps(bias ? bias[m] : 0.0f);
         float *ym = y + m * out_plane;
         for (int64_t oh = 0; oh < g->out_h; oh++) {
-            const float *r0 = padded + oh * sh * pw, *r1 = r0 + pw, *r2 = r1 + pw;
-            for (int64_t ow = 0; ow < out_w8; ow += 8) {
-                const int64_t base = ow * sw;
-                __m256 acc = vb;
-                const float *rows[3] = {r0, r1, r2};
-                for (int i = 0; i < 3; i++)
-                    for (int j = 0; j < 3; j++)
-                        acc = _mm256_fmadd_ps(vw[i * 3 + j], load_tap(rows[i] + base + j, sw), acc);
-                acc = act_vec(acc, act, valpha, vbeta);
-                if (ow + 8 <= g->out_w) _mm256_storeu_ps(ym + oh * g->out_w + ow, acc);
-                else _mm256_store_ps(row_out + ow, acc);
-            }
-            if (g->out_w % 8) {
-                const int64_t start = g->out_w / 8 * 8;
-                memcpy(ym + oh * g->out_w + start, row_out + start, (size_t)(g->out_w - start) * sizeof(float));
+            const float *t[9];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) t[3 * i + j] = padded + (oh * sh + i) * pw + j;
+            float *yrow = ym + oh * g->out_w;
+            for (int64_t ow = 0; ow < out_w8;) {
+                // Up to four vectors at once; the last one may reach past the row's end
+                // (then only its lanes inside the row are stored).
+                __m256 v[4];
+                const int64_t count = (out_w8 - ow) / 8 < 4 ? (out_w8 - ow) / 8 : 4;
+                taps(sw, count, t, ow, vw, vb, act, valpha, vbeta, v);
+                for (int64_t i = 0; i < count; i++, ow += 8) {
+                    if (ow + 8 <= g->out_w) _mm256_storeu_ps(yrow + ow, v[i]);
+                    else _mm256_maskstore_ps(yrow + ow, tail, v[i]);
+                }
             }
         }
     }
     free(padded);
-    free(row_out);
     return 1;
 }
 #else

@@ -134,6 +134,9 @@ import Testing
         .init(c: 127, m: 127, h: 5, w: 17, k: 3, stride: 1, pad: [0, 0, 0, 0], group: 127),
         .init(c: 6, m: 6, h: 11, w: 8, k: 5, stride: 1, pad: [2, 2, 2, 2], group: 6),
         .init(c: 4, m: 4, h: 12, w: 31, k: 3, stride: 3, pad: [1, 1, 1, 1], group: 4),
+        // Stride 2 over rows wider than one 16-float piece, odd widths, no padding.
+        .init(c: 5, m: 5, h: 33, w: 57, k: 3, stride: 2, pad: [1, 1, 1, 1], group: 5),
+        .init(c: 3, m: 6, h: 8, w: 40, k: 3, stride: 2, pad: [0, 0, 0, 0], group: 3),
     ]
 
     @Test(arguments: depthwiseCases)
