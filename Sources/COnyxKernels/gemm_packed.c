@@ -164,29 +164,44 @@ const char *onyx_gemm_packed_isa(void) {
 }
 
 // K is cut into blocks so a block of A panels stays in L2 while the B columns of the
-// range pass through L1; C is written by the first block and added to by the rest.
-enum { KC = 384 };
+// range pass through L1; C is written by the first block and added to by the rest. With
+// few B panels (Winograd products of small images) the loops turn around: see gemm_with.
+enum { KC = 384, SMALL_N_PANELS = 8 };
 
 static void gemm_with(block_kernel kernel, int64_t m, int64_t n, int64_t k, const float *pa, const float *b,
                       int64_t ldb, float *c, int64_t ldc, int64_t panel_begin, int64_t panel_end) {
     float edge[KC * NR];   // a partial last panel, copied and zero-padded to 16 columns
+    const int64_t panels = panel_end - panel_begin;
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
         const int64_t kc = k - k0 < KC ? k - k0 : KC;
-        for (int64_t q = panel_begin; q < panel_end; q++) {
-            const int cols = (int)(n - q * NR < NR ? n - q * NR : NR);
-            const float *bq = b + k0 * ldb + q * NR;
-            int64_t stride = ldb;
-            if (cols < NR) {
-                for (int64_t kk = 0; kk < kc; kk++) {
-                    memcpy(edge + kk * NR, bq + kk * ldb, (size_t)cols * sizeof(float));
-                    memset(edge + kk * NR + cols, 0, (size_t)(NR - cols) * sizeof(float));
-                }
-                bq = edge;
-                stride = NR;
+        const int64_t last = panel_end - 1;
+        const int last_cols = (int)(n - last * NR < NR ? n - last * NR : NR);
+        if (last_cols < NR) {
+            const float *bq = b + k0 * ldb + last * NR;
+            for (int64_t kk = 0; kk < kc; kk++) {
+                memcpy(edge + kk * NR, bq + kk * ldb, (size_t)last_cols * sizeof(float));
+                memset(edge + kk * NR + last_cols, 0, (size_t)(NR - last_cols) * sizeof(float));
             }
+        }
+        if (panels <= SMALL_N_PANELS) {
+            // Few columns: each block of A panels is read once per k block and used against
+            // every B panel (those stay in L2); the other order would stream all of A once per panel.
             for (int64_t p = 0; p * MR < m; p++) {
                 const int rows = (int)(m - p * MR < MR ? m - p * MR : MR);
-                kernel(kc, pa + p * MR * k + k0 * MR, bq, stride, c + p * MR * ldc + q * NR, ldc, rows, cols, k0 > 0);
+                for (int64_t q = panel_begin; q < panel_end; q++) {
+                    const int cols = (int)(n - q * NR < NR ? n - q * NR : NR);
+                    const float *bq = cols < NR ? edge : b + k0 * ldb + q * NR;
+                    kernel(kc, pa + p * MR * k + k0 * MR, bq, cols < NR ? NR : ldb, c + p * MR * ldc + q * NR, ldc, rows, cols, k0 > 0);
+                }
+            }
+            continue;
+        }
+        for (int64_t q = panel_begin; q < panel_end; q++) {
+            const int cols = (int)(n - q * NR < NR ? n - q * NR : NR);
+            const float *bq = cols < NR ? edge : b + k0 * ldb + q * NR;
+            for (int64_t p = 0; p * MR < m; p++) {
+                const int rows = (int)(m - p * MR < MR ? m - p * MR : MR);
+                kernel(kc, pa + p * MR * k + k0 * MR, bq, cols < NR ? NR : ldb, c + p * MR * ldc + q * NR, ldc, rows, cols, k0 > 0);
             }
         }
     }
