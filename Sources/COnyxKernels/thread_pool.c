@@ -1,5 +1,6 @@
 #include "onyx_kernels.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -12,7 +13,7 @@
 
 // Onyx's compute threads: one process-wide set of persistent workers that run the parts of
 // a job together with the thread that posts it. Between jobs a worker spins for a short
-// while before it sleeps: the layers of a run post jobs a few hundred microseconds apart,
+// while (yielding to other runnable threads every few microseconds) before it sleeps: the layers of a run post jobs a few hundred microseconds apart,
 // and a worker that had to be woken from a futex each time (what a dispatch queue does)
 // often arrives after the poster has claimed every part itself, so two threads ran like one.
 //
@@ -69,6 +70,9 @@ static void *worker_main(void *unused) {
         for (unsigned i = 0;; i++) {
             if ((uint32_t)(atomic_load_explicit(&ticket, memory_order_acquire) >> 32) != seen) break;
             if ((i & 63) == 63) {
+                // Every few microseconds: give way to any other runnable thread (a server's
+                // event loops share these cores), and look at the clock.
+                sched_yield();
                 const int64_t t = now_ns();
                 if (!deadline) deadline = t + SPIN_NS;
                 else if (t > deadline) {
@@ -128,7 +132,10 @@ int onyx_pool_run(int parts, onyx_pool_fn fn, void *ctx) {
         pthread_mutex_unlock(&lock);
     }
     run_parts(generation);
-    while (atomic_load_explicit(&job_done, memory_order_acquire) < parts) CPU_RELAX();
+    for (unsigned i = 0; atomic_load_explicit(&job_done, memory_order_acquire) < parts; i++) {
+        CPU_RELAX();
+        if ((i & 63) == 63) sched_yield();   // a long part elsewhere: let other threads run
+    }
     atomic_flag_clear_explicit(&busy, memory_order_release);
     return 1;
 }
