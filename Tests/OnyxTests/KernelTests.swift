@@ -137,6 +137,8 @@ import Testing
         // Stride 2 over rows wider than one 16-float piece, odd widths, no padding.
         .init(c: 5, m: 5, h: 33, w: 57, k: 3, stride: 2, pad: [1, 1, 1, 1], group: 5),
         .init(c: 3, m: 6, h: 8, w: 40, k: 3, stride: 2, pad: [0, 0, 0, 0], group: 3),
+        // Planes big enough for the channels to be split between the two threads.
+        .init(c: 64, m: 64, h: 48, w: 48, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 64),
     ]
 
     @Test(arguments: depthwiseCases)

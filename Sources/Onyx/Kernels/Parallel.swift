@@ -9,6 +9,13 @@ enum Parallel {
         max(1, min(threads, threadCap ?? threads, count / max(minimumPerChunk, 1)))
     }
 
+    /// Items of `itemSize` floats each that make a part worth handing to another thread:
+    /// about 16K floats (a few microseconds of work) or at least 4 items. Below that, posting
+    /// the part costs about what it saves (LeNet's 10x10 pooling planes).
+    static func minimumItems(of itemSize: Int) -> Int {
+        max(4, 16384 / max(itemSize, 1))
+    }
+
     /// The cap on threads for work started from this thread, if any (see `withThreadCap`).
     static var threadCap: Int? {
         let cap = Int(onyx_thread_max_threads())

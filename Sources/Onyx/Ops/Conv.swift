@@ -78,7 +78,7 @@ enum ConvOp {
                     let xOff = img * p.c * p.inPlane, yOff = img * p.m * p.outPlane
                     let fuseAct = residual == nil ? epilogue : .none
                     // Input channels (with their `mult` outputs each) split over the threads.
-                    Parallel.forEachChunk(p.c, threads: threads, minimumPerChunk: 8) { r in
+                    Parallel.forEachChunk(p.c, threads: threads, minimumPerChunk: max(8, Parallel.minimumItems(of: p.inPlane))) { r in
                         var part = g
                         let m0 = r.lowerBound * mult
                         onyx_depthwise_conv2d_f32(px + xOff + r.lowerBound * p.inPlane, pw + m0 * Int(g.kernel_h * g.kernel_w),

@@ -58,7 +58,7 @@ enum PoolingOps {
         let y = try Tensor.makeFloat(outShape) { py, _ in
             let inPlane = Int(g.in_h * g.in_w), outPlane = Int(g.out_h * g.out_w)
             if kind == .average {
-                Parallel.forEachChunk(planes, threads: threads, minimumPerChunk: 4) { r in
+                Parallel.forEachChunk(planes, threads: threads, minimumPerChunk: Parallel.minimumItems(of: inPlane)) { r in
                     withUnsafePointer(to: g) {
                         onyx_avgpool2d_f32(px + r.lowerBound * inPlane, py + r.lowerBound * outPlane, Int64(r.count), $0, includePad ? 1 : 0)
                     }
@@ -78,7 +78,7 @@ enum PoolingOps {
                     }
                 }
             } else {
-                Parallel.forEachChunk(planes, threads: threads, minimumPerChunk: 4) { r in
+                Parallel.forEachChunk(planes, threads: threads, minimumPerChunk: Parallel.minimumItems(of: inPlane)) { r in
                     withUnsafePointer(to: g) {
                         onyx_maxpool2d_f32(px + r.lowerBound * inPlane, py + r.lowerBound * outPlane, nil, Int64(r.count), $0)
                     }
