@@ -934,6 +934,40 @@ def data_op_cases() -> None:
     node_case("layernorm_axis_minus2_op17", 17, "LayerNormalization", [x(2, 3, 4, 5), K(x(4, 5)), K(x(4, 5))], axis=-2)
     node_case("layernorm_no_bias_op17", 17, "LayerNormalization", [x(3, 8), K(x(8))], epsilon=1e-3)
     node_case("instancenorm_op6", 7, "InstanceNormalization", [x(2, 3, 4, 5), K(x(3)), K(x(3))], epsilon=1e-4)
+    # The other reductions: attribute axes (opset 13), input axes (18), integers, large values
+    # for LogSumExp (exp alone would overflow), empty reduced axes.
+    node_case("reduceprod_attr_axes_op13", 13, "ReduceProd", [x(2, 3, 4)], axes=[1])
+    node_case("reduceprod_int64_op18", 18, "ReduceProd", [randint(rng, 3, 4, lo=-4, hi=5), K(i64([0]))], keepdims=0)
+    node_case("reducel1_op13", 13, "ReduceL1", [x(3, 4, 5)], axes=[0, 2])
+    node_case("reducel1_int32_op18", 18, "ReduceL1", [rng.integers(-9, 9, size=(3, 4), dtype=np.int32), K(i64([-1]))])
+    node_case("reducel2_op18", 18, "ReduceL2", [x(2, 3, 4), K(i64([1, 2]))], keepdims=0)
+    node_case("reducesumsquare_all_axes_op13", 13, "ReduceSumSquare", [x(3, 4)], keepdims=0)
+    node_case("reducesumsquare_int64_op18", 18, "ReduceSumSquare", [randint(rng, 2, 5), K(i64([1]))])
+    node_case("reducelogsum_op18", 18, "ReduceLogSum", [np.abs(x(3, 4, 5)) + f32(0.1), K(i64([2]))])
+    node_case("reducelogsum_attr_op13", 13, "ReduceLogSum", [np.abs(x(3, 4)) + f32(0.1)], axes=[0], keepdims=0)
+    node_case("reducelogsumexp_large_op18", 18, "ReduceLogSumExp", [x(3, 6, scale=200.0), K(i64([1]))])
+    node_case("reducelogsumexp_op13", 13, "ReduceLogSumExp", [x(2, 3, 4)], axes=[0, 2])
+    node_case("reducelogsumexp_neg_inf_op18", 18, "ReduceLogSumExp",
+              [f32([[-np.inf, -np.inf], [0.0, -np.inf], [np.inf, 1.0]]), K(i64([1]))])
+    node_case("reducel2_empty_axis_op18", 18, "ReduceL2", [np.zeros((3, 0, 2), np.float32), K(i64([1]))])
+    node_case("reduceprod_empty_axis_op18", 18, "ReduceProd", [np.zeros((2, 0), np.float32), K(i64([1]))])
+    # Activations and math added with them.
+    wide = x(3, 7, scale=4.0)
+    for op, opset, attrs in [("Celu", 12, {"alpha": 0.6}), ("ThresholdedRelu", 10, {"alpha": 0.4}),
+                             ("Shrink", 9, {"bias": 0.3, "lambd": 0.8}), ("Mish", 18, {}), ("Round", 11, {}),
+                             ("Tan", 7, {}), ("Atan", 7, {}), ("Sinh", 9, {}), ("Cosh", 9, {}), ("Asinh", 9, {}),
+                             ("Gelu", 20, {}), ("Gelu", 20, {"approximate": "tanh"})]:
+        tag = "_" + attrs["approximate"] if "approximate" in attrs else ""
+        node_case(f"{op.lower()}{tag}_op{opset}", opset, op, [wide], **attrs)
+    unit = f32(np.clip(x(3, 5), -0.99, 0.99))
+    for op in ["Asin", "Acos", "Atanh"]:
+        node_case(f"{op.lower()}_op7" if op != "Atanh" else "atanh_op9", 7 if op != "Atanh" else 9, op, [unit])
+    node_case("acosh_op9", 9, "Acosh", [np.abs(x(3, 5)) + f32(1.0)])
+    node_case("round_halves_op11", 11, "Round", [f32([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.49, -3.51])])
+    node_case("sign_int64_op13", 13, "Sign", [randint(rng, 3, 5, lo=-3, hi=4)])
+    node_case("sign_float_op13", 13, "Sign", [f32([-2.0, -0.0, 0.0, 1e-30, 5.0])])
+    node_case("isnan_op13", 13, "IsNaN", [f32([np.nan, 0.0, -np.inf, 1.0, np.inf])])
+    node_case("isinf_negative_only_op10", 10, "IsInf", [f32([np.nan, -np.inf, np.inf, 1.0])], detect_positive=0)
 
 
 def graph_cases() -> None:

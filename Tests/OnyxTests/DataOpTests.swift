@@ -123,6 +123,19 @@ import Testing
         #expect(error(argmax, ["x": try Tensor(shape: [2, 0], floats: [])]).contains("is empty"))
     }
 
+    @Test func predicatesAndSignCheckTypes() throws {
+        let ints = try Tensor(shape: [3], scalars: [Int64(-5), 0, 7])
+        var isNaN = RobustnessTests.single("IsNaN", inputs: ["x"])
+        isNaN.inputs = [("x", 7, [3])]
+        #expect(error(isNaN, ["x": ints]).contains("takes a float or double input, got int64"))
+        var sign = RobustnessTests.single("Sign", inputs: ["x"])
+        sign.inputs = [("x", 7, [3])]
+        #expect(try run(sign, ["x": ints]).int64s == [-1, 0, 1])
+        sign.inputs = [("x", 9, [2])]
+        let flags = try CastOps.convert(Tensor(shape: [2], floats: [1, 0]), to: .bool)
+        #expect(error(sign, ["x": flags]).contains("Sign does not support bool"))
+    }
+
     @Test func whereAndComparisonsCheckTypes() throws {
         var w = RobustnessTests.single("Where", inputs: ["c", "a", "b"])
         w.inputs = [("c", 9, [2]), ("a", 1, [2]), ("b", 7, [2])]

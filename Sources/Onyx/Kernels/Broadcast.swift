@@ -63,6 +63,8 @@ protocol ArithmeticScalar: TensorScalar, Comparable {
     static func divide(_ a: Self, _ b: Self) throws -> Self
     /// The value nearest to `v` (clamped for integers).
     init(clamping v: Double)
+    /// The value as a Double (rounded for integers past 2^53).
+    var doubleValue: Double { get }
 }
 
 protocol FloatArithmetic: ArithmeticScalar, BinaryFloatingPoint {}
@@ -72,6 +74,7 @@ extension FloatArithmetic {
     static func mul(_ a: Self, _ b: Self) -> Self { a * b }
     static func divide(_ a: Self, _ b: Self) -> Self { a / b }
     init(clamping v: Double) { self.init(v) }
+    var doubleValue: Double { Double(self) }
 }
 extension Float: FloatArithmetic {}
 extension Double: FloatArithmetic {}
@@ -88,6 +91,7 @@ extension IntegerArithmetic {
     init(clamping v: Double) {
         if v.isNaN { self = 0 } else if v <= Double(Self.min) { self = .min } else if v >= Double(Self.max) { self = .max } else { self.init(v) }
     }
+    var doubleValue: Double { Double(self) }
 }
 extension Int8: IntegerArithmetic {}
 extension UInt8: IntegerArithmetic {}

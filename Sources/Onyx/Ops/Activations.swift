@@ -1,8 +1,8 @@
 import Foundation
 
 /// Activations beyond Relu/LeakyRelu/Sigmoid/Tanh/Clip: the piecewise ones of mobile
-/// networks (HardSigmoid, HardSwish), the exponential family (Elu, Selu, Softplus,
-/// Softsign) and PRelu with its learned slope.
+/// networks (HardSigmoid, HardSwish, ThresholdedRelu, Shrink), the exponential family (Elu,
+/// Selu, Celu, Softplus, Softsign, Mish), Gelu, and PRelu with its learned slope.
 enum ActivationOps {
     static let hardSigmoid: OpRegistry.Factory = UnaryOps.float("hard_sigmoid") { ctx in
         let alpha = try ctx.float("alpha", default: 0.2), beta = try ctx.float("beta", default: 0.5)
@@ -28,6 +28,46 @@ enum ActivationOps {
     /// log(1 + e^x), written so neither branch overflows.
     static let softplus: OpRegistry.Factory = UnaryOps.float("softplus") { _ in
         { x in x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x)) }
+    }
+
+    /// max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+    static let celu: OpRegistry.Factory = UnaryOps.float("celu") { ctx in
+        let alpha = try ctx.float("alpha", default: 1)
+        return { x in Swift.max(0, x) + Swift.min(0, alpha * Foundation.expm1(x / alpha)) }
+    }
+
+    static let thresholdedRelu: OpRegistry.Factory = UnaryOps.float("thresholded_relu") { ctx in
+        let alpha = try ctx.float("alpha", default: 1)
+        return { x in x > alpha ? x : 0 }
+    }
+
+    /// x - bias above lambd, x + bias below -lambd, 0 between.
+    static let shrink: OpRegistry.Factory = UnaryOps.float("shrink") { ctx in
+        let bias = try ctx.float("bias", default: 0), lambd = try ctx.float("lambd", default: 0.5)
+        return { x in x < -lambd ? x + bias : (x > lambd ? x - bias : 0) }
+    }
+
+    /// x * tanh(softplus(x)), computed in Double.
+    static let mish: OpRegistry.Factory = UnaryOps.float("mish") { _ in
+        { x in
+            let d = Double(x)
+            let softplus = d > 0 ? d + Foundation.log1p(Foundation.exp(-d)) : Foundation.log1p(Foundation.exp(d))
+            return Float(d * Foundation.tanh(softplus))
+        }
+    }
+
+    /// 0.5 x (1 + erf(x / sqrt 2)), or with approximate = "tanh" the tanh form; in Double.
+    static let gelu: OpRegistry.Factory = UnaryOps.float("gelu") { ctx in
+        let approximate = try ctx.string("approximate", default: "none")
+        switch approximate {
+        case "none":
+            return { x in let d = Double(x); return Float(0.5 * d * (1 + Foundation.erf(d / 2.0.squareRoot()))) }
+        case "tanh":
+            let c = (2 / Double.pi).squareRoot()
+            return { x in let d = Double(x); return Float(0.5 * d * (1 + Foundation.tanh(c * (d + 0.044715 * d * d * d)))) }
+        default:
+            throw ctx.invalid("approximate", "must be \"none\" or \"tanh\", got \"\(approximate)\"")
+        }
     }
 
     static let softsign: OpRegistry.Factory = UnaryOps.float("softsign") { _ in { x in x / (1 + Swift.abs(x)) } }

@@ -1,8 +1,16 @@
-/// ReduceSum, ReduceMean, ReduceMax, ReduceMin over any set of axes. Axes come from the
+import Foundation
+
+/// ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceL1, ReduceL2,
+/// ReduceSumSquare, ReduceLogSum and ReduceLogSumExp over any set of axes. Axes come from the
 /// attribute until the op's input form (ReduceSum opset 13, the others opset 18); no axes
-/// means all of them, unless `noop_with_empty_axes` is set. Float sums accumulate in Double.
+/// means all of them, unless `noop_with_empty_axes` is set. Float sums and products accumulate
+/// in Double; integer ones wrap, as the integer arithmetic ops do.
 enum ReduceOps {
-    enum Kind: String { case sum = "ReduceSum", mean = "ReduceMean", max = "ReduceMax", min = "ReduceMin" }
+    enum Kind: String {
+        case sum = "ReduceSum", mean = "ReduceMean", max = "ReduceMax", min = "ReduceMin", prod = "ReduceProd"
+        case l1 = "ReduceL1", l2 = "ReduceL2", sumSquare = "ReduceSumSquare", logSum = "ReduceLogSum"
+        case logSumExp = "ReduceLogSumExp"
+    }
 
     static func make(_ kind: Kind) -> OpRegistry.Factory {
         { ctx in
@@ -39,33 +47,68 @@ enum ReduceOps {
 
     private static func reduce<T: ArithmeticScalar>(_ kind: Kind, _ x: Tensor, _ kept: [Int], _ reduced: Int,
                                                     _ t: T.Type) throws -> Tensor {
+        let isFloat = T.self == Float.self || T.self == Double.self
+        let zero = T(clamping: 0)
         switch kind {
         case .max: return try fold(x, kept, T(clamping: -.infinity)) { a, v in v > a || v != v ? v : a }
         case .min: return try fold(x, kept, T(clamping: .infinity)) { a, v in v < a || v != v ? v : a }
         case .sum, .mean:
             let divisor = kind == .mean ? reduced : 1
-            if T.self == Float.self {
-                let sums = try fold(x, kept, 0.0, as: Float.self) { $0 + Double($1) }
-                return try finish(sums, kept, .float32) { Float($0 / Double(divisor)) }
-            }
-            if T.self == Double.self {
-                let sums = try fold(x, kept, 0.0, as: Double.self) { $0 + $1 }
-                return try finish(sums, kept, .float64) { $0 / Double(divisor) }
+            if isFloat {
+                let sums = try fold(x, kept, 0.0, as: T.self) { $0 + $1.doubleValue }
+                return try finish(sums, kept, x.elementType) { T(clamping: $0 / Double(divisor)) }
             }
             let sums = try fold(x, kept, T(clamping: 0), as: T.self) { T.add($0, $1) }
             return try finish(sums, kept, x.elementType) { try T.divide($0, T(clamping: Double(divisor))) }
+        case .prod:
+            if isFloat { return try doubles(x, kept, 1, as: T.self, { $0 * $1 }, { $0 }) }
+            return try fold(x, kept, T(clamping: 1)) { T.mul($0, $1) }
+        case .l1:
+            if isFloat { return try doubles(x, kept, 0, as: T.self, { $0 + Swift.abs($1) }, { $0 }) }
+            return try fold(x, kept, zero) { T.add($0, $1 < zero ? T.sub(zero, $1) : $1) }
+        case .sumSquare:
+            if isFloat { return try doubles(x, kept, 0, as: T.self, { $0 + $1 * $1 }, { $0 }) }
+            return try fold(x, kept, zero) { T.add($0, T.mul($1, $1)) }
+        case .l2: return try doubles(x, kept, 0, as: T.self, { $0 + $1 * $1 }, { $0.squareRoot() })
+        case .logSum: return try doubles(x, kept, 0, as: T.self, { $0 + $1 }, { Foundation.log($0) })
+        case .logSumExp:
+            // max + log(sum(exp(x - max))) per slot, so large values do not overflow exp.
+            let maxima = try fold(x, kept, -Double.infinity, as: T.self) { a, v in
+                let d = v.doubleValue
+                return d > a || d != d ? d : a
+            }
+            let sums = try foldIndexed(x, kept, 0.0, as: T.self) { slot, a, v in
+                a + Foundation.exp(v.doubleValue - maxima[slot])
+            }
+            return try finish(Array(zip(maxima, sums)), kept, x.elementType) { m, s in
+                T(clamping: m.isInfinite || m.isNaN ? m : m + Foundation.log(s))
+            }
         }
+    }
+
+    /// Folds the elements as Doubles with `f`, then writes `last(acc)` in x's type.
+    private static func doubles<T: ArithmeticScalar>(_ x: Tensor, _ kept: [Int], _ initial: Double, as: T.Type,
+                                                     _ f: (Double, Double) -> Double,
+                                                     _ last: (Double) -> Double) throws -> Tensor {
+        let acc = try fold(x, kept, initial, as: T.self) { f($0, $1.doubleValue) }
+        return try finish(acc, kept, x.elementType) { T(clamping: last($0)) }
     }
 
     /// Folds every element of `x` into its output slot (`kept`: x's shape with reduced axes 1).
     private static func fold<T: TensorScalar, A>(_ x: Tensor, _ kept: [Int], _ initial: A, as: T.Type = T.self,
                                                  _ f: (A, T) -> A) throws -> [A] {
+        try foldIndexed(x, kept, initial, as: T.self) { _, a, v in f(a, v) }
+    }
+
+    /// The same, also telling `f` which output slot it folds into.
+    private static func foldIndexed<T: TensorScalar, A>(_ x: Tensor, _ kept: [Int], _ initial: A, as: T.Type = T.self,
+                                                        _ f: (Int, A, T) -> A) throws -> [A] {
         var acc = [A](repeating: initial, count: try checkedElementCount(kept))
         let strides = Broadcast.strides(of: kept, in: x.shape)
         let px = x.pointer(as: T.self)
         acc.withUnsafeMutableBufferPointer { out in
             Broadcast.forEachRow(x.shape, strides, strides) { o, ia, _, n, s, _ in
-                for j in 0..<n { out[ia + j * s] = f(out[ia + j * s], px[o + j]) }
+                for j in 0..<n { out[ia + j * s] = f(ia + j * s, out[ia + j * s], px[o + j]) }
             }
         }
         return acc
