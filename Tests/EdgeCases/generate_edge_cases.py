@@ -968,6 +968,26 @@ def data_op_cases() -> None:
     node_case("sign_float_op13", 13, "Sign", [f32([-2.0, -0.0, 0.0, 1e-30, 5.0])])
     node_case("isnan_op13", 13, "IsNaN", [f32([np.nan, 0.0, -np.inf, 1.0, np.inf])])
     node_case("isinf_negative_only_op10", 10, "IsInf", [f32([np.nan, -np.inf, np.inf, 1.0])], detect_positive=0)
+    # Mod (integer: divisor's sign; fmod: dividend's), CumSum, Trilu, Hardmax, TopK, OneHot,
+    # GatherElements, Size at the opsets models use.
+    node_case("mod_int64_python_op13", 13, "Mod", [i64([[-7, 7, -7, 7, 0]]), i64([3, 3, -3, -3, 5])])
+    node_case("mod_int32_fmod_op13", 13, "Mod", [rng.integers(-50, 50, size=(3, 4), dtype=np.int32),
+                                                 np.array([3, -7, 5, 11], np.int32)], fmod=1)
+    node_case("mod_float_fmod_op13", 13, "Mod", [x(3, 4, scale=10.0), f32([1.5, -2.5, 3.0, 0.7])], fmod=1)
+    node_case("cumsum_float_reverse_exclusive_op14", 14, "CumSum", [x(3, 5), K(i64(1))], exclusive=1, reverse=1)
+    node_case("cumsum_int64_axis0_op11", 11, "CumSum", [randint(rng, 4, 3), K(np.array(0, np.int32))])
+    node_case("trilu_upper_float_k_op14", 14, "Trilu", [x(2, 4, 5), K(i64(1))])
+    node_case("trilu_lower_neg_k_op14", 14, "Trilu", [x(5, 3), K(i64(-2))], upper=0)
+    node_case("hardmax_coerce_op11", 11, "Hardmax", [x(2, 3, 4)], axis=1)
+    node_case("hardmax_ties_op13", 13, "Hardmax", [f32([[1, 3, 3, 2], [0, 0, 0, 0]])])
+    node_case("topk_float_axis1_op11", 11, "TopK", [x(3, 6, 2), K(i64([4]))], n_out=2, axis=1)
+    node_case("topk_smallest_ties_op11", 11, "TopK", [f32([[2, 1, 1, 3, 1, 0]]), K(i64([3]))], n_out=2, largest=0)
+    node_case("topk_attr_k_op9", 9, "TopK", [x(2, 5)], n_out=2, k=2)
+    node_case("onehot_int64_axis1_op11", 11, "OneHot", [i64([[1, -1, 4], [0, 9, -6]]), K(f32(5.0)), K(f32([0.0, 2.0]))], axis=1)
+    node_case("onehot_float_indices_op9", 9, "OneHot", [f32([0.0, 2.7, 1.0]), K(i64([3])), K(i64([-1, 1]))])
+    node_case("gather_elements_int32_axis1_op13", 13, "GatherElements",
+              [x(3, 4), np.array([[3, 0], [-1, 2], [1, 1]], np.int32)], axis=1)
+    node_case("size_op13", 13, "Size", [x(2, 3, 5)])
 
 
 def graph_cases() -> None:

@@ -136,6 +136,28 @@ import Testing
         #expect(error(sign, ["x": flags]).contains("Sign does not support bool"))
     }
 
+    @Test func indexOpsRefuseBadIndicesAndArguments() throws {
+        var gather = RobustnessTests.single("GatherElements", inputs: ["x", "i"], int: ["axis": 1])
+        gather.inputs = [("x", 1, [2, 3])]
+        gather.initializer("i", dims: [2, 1], int64s: [0, 3])
+        #expect(error(gather, ["x": x]).contains("index 3 at [1, 0] is out of range for axis 1 of size 3"))
+        var topk = RobustnessTests.single("TopK", inputs: ["x", "k"])
+        topk.inputs = [("x", 1, [2, 3])]
+        topk.initializer("k", dims: [1], int64s: [4])
+        #expect(error(topk, ["x": x]).contains("k = 4 is outside 0...3"))
+        var oneHot = RobustnessTests.single("OneHot", inputs: ["i", "d", "v"], opset: 11)
+        oneHot.initializer("i", dims: [2], int64s: [0, 1])
+        oneHot.initializer("d", dims: [], int64s: [0])
+        oneHot.initializer("v", dims: [2], int64s: [0, 1])
+        #expect(error(oneHot, [:]).contains("depth must be at least 1"))
+        var mod = RobustnessTests.single("Mod", inputs: ["a", "b"])
+        mod.inputs = [("a", 1, [2, 3]), ("b", 1, [2, 3])]
+        #expect(error(mod, ["a": x, "b": x]).contains("needs fmod = 1"))
+        mod.inputs = [("a", 7, [2]), ("b", 7, [2])]
+        let ints = try Tensor(shape: [2], scalars: [Int64(5), 6])
+        #expect(error(mod, ["a": ints, "b": try Tensor(shape: [2], scalars: [Int64(2), 0])]).contains("modulo by zero"))
+    }
+
     @Test func whereAndComparisonsCheckTypes() throws {
         var w = RobustnessTests.single("Where", inputs: ["c", "a", "b"])
         w.inputs = [("c", 9, [2]), ("a", 1, [2]), ("b", 7, [2])]

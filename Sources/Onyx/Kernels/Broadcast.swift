@@ -61,6 +61,8 @@ protocol ArithmeticScalar: TensorScalar, Comparable {
     static func sub(_ a: Self, _ b: Self) -> Self
     static func mul(_ a: Self, _ b: Self) -> Self
     static func divide(_ a: Self, _ b: Self) throws -> Self
+    /// a - b * trunc(a / b), the sign of `a` (C's fmod and %).
+    static func remainder(_ a: Self, _ b: Self) throws -> Self
     /// The value nearest to `v` (clamped for integers).
     init(clamping v: Double)
     /// The value as a Double (rounded for integers past 2^53).
@@ -73,6 +75,7 @@ extension FloatArithmetic {
     static func sub(_ a: Self, _ b: Self) -> Self { a - b }
     static func mul(_ a: Self, _ b: Self) -> Self { a * b }
     static func divide(_ a: Self, _ b: Self) -> Self { a / b }
+    static func remainder(_ a: Self, _ b: Self) -> Self { a.truncatingRemainder(dividingBy: b) }
     init(clamping v: Double) { self.init(v) }
     var doubleValue: Double { Double(self) }
 }
@@ -87,6 +90,10 @@ extension IntegerArithmetic {
     static func divide(_ a: Self, _ b: Self) throws -> Self {
         guard b != 0 else { throw KernelError("integer division by zero") }
         return a.dividedReportingOverflow(by: b).partialValue
+    }
+    static func remainder(_ a: Self, _ b: Self) throws -> Self {
+        guard b != 0 else { throw KernelError("integer modulo by zero") }
+        return a.remainderReportingOverflow(dividingBy: b).partialValue
     }
     init(clamping v: Double) {
         if v.isNaN { self = 0 } else if v <= Double(Self.min) { self = .min } else if v >= Double(Self.max) { self = .max } else { self.init(v) }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Add, Sub, Mul, Div, Pow (multidirectional broadcast) and the variadic Sum, Max, Min, Mean.
+/// Add, Sub, Mul, Div, Mod, Pow (multidirectional broadcast) and the variadic Sum, Max, Min, Mean.
 enum ElementwiseOps {
     enum Binary: String { case add = "Add", sub = "Sub", mul = "Mul", div = "Div", max = "Max", min = "Min" }
 
@@ -65,6 +65,30 @@ enum ElementwiseOps {
                 }]
             default: throw KernelError("Mean needs float inputs, got \(total.elementType)")
             }
+        }
+    }
+
+    /// Mod: with fmod = 1 the remainder takes the dividend's sign (C fmod; the only form for
+    /// floats), with fmod = 0 the divisor's (Python's %, integers only).
+    static func mod(_ ctx: OpContext) throws -> Kernel {
+        let fmod = try ctx.int("fmod", default: 0) != 0
+        return Kernel(label: "broadcast") { inputs in
+            let a = try inputs.required(0, "A"), b = try inputs.required(1, "B")
+            guard a.elementType == b.elementType else {
+                throw KernelError("Mod inputs have different types: \(a.elementType) and \(b.elementType)")
+            }
+            if !fmod && (a.elementType == .float32 || a.elementType == .float64) {
+                throw KernelError("Mod of \(a.elementType) inputs needs fmod = 1")
+            }
+            return [try withArithmeticType(a.elementType, "Mod") { t in try mod(a, b, t, fmod: fmod) }]
+        }
+    }
+
+    private static func mod<T: ArithmeticScalar>(_ a: Tensor, _ b: Tensor, _ t: T.Type, fmod: Bool) throws -> Tensor {
+        let zero = T(clamping: 0)
+        return try broadcastBinary(a, b, as: T.self) { x, y in
+            let r = try T.remainder(x, y)
+            return !fmod && r != zero && (r < zero) != (y < zero) ? T.add(r, y) : r
         }
     }
 
