@@ -988,6 +988,21 @@ def data_op_cases() -> None:
     node_case("gather_elements_int32_axis1_op13", 13, "GatherElements",
               [x(3, 4), np.array([[3, 0], [-1, 2], [1, 1]], np.int32)], axis=1)
     node_case("size_op13", 13, "Size", [x(2, 3, 5)])
+    # Scatter and GatherND at the opsets before the newest (no reduction, then add/mul), with
+    # int data, negative indices and batch_dims; NonZero over floats and ints; EyeLike.
+    node_case("scatter_elements_op11", 11, "ScatterElements",
+              [x(3, 4), i64([[1, 0, 2, 2], [0, -1, 1, 2]]), x(2, 4)], axis=0)
+    node_case("scatter_elements_add_int64_op16", 16, "ScatterElements",
+              [randint(rng, 2, 5), i64([[4, 4, 0], [1, -5, 1]]), randint(rng, 2, 3)], axis=1, reduction="add")
+    node_case("scatternd_rows_op13", 13, "ScatterND", [x(4, 3), i64([[2], [0]]), x(2, 3)])
+    node_case("scatternd_mul_elements_op16", 16, "ScatterND", [x(2, 3, 2), i64([[1, 2, 0], [0, -1, 1]]), x(2)],
+              reduction="mul")
+    node_case("gathernd_op11", 11, "GatherND", [x(3, 4, 2), i64([[[1, 3]], [[2, -1]]])])
+    node_case("gathernd_batch_dims_op12", 12, "GatherND", [x(2, 3, 4), i64([[[2], [0]], [[1], [1]]])], batch_dims=1)
+    node_case("nonzero_float_op13", 13, "NonZero", [f32([[0.0, 1.5, -0.0], [2.0, 0.0, np.nan]])])
+    node_case("nonzero_int64_op13", 13, "NonZero", [i64([[[0, 3], [0, 0]], [[-1, 0], [0, 7]]])])
+    node_case("eyelike_k_neg_float_op9", 9, "EyeLike", [x(4, 3)], k=-1)
+    node_case("eyelike_dtype_int64_op9", 9, "EyeLike", [x(3, 5)], k=2, dtype=onnx.TensorProto.INT64)
 
 
 def graph_cases() -> None:

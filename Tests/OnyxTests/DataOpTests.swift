@@ -158,6 +158,23 @@ import Testing
         #expect(error(mod, ["a": ints, "b": try Tensor(shape: [2], scalars: [Int64(2), 0])]).contains("modulo by zero"))
     }
 
+    @Test func scatterAndGatherNDRefuseIndicesOutsideTheData() throws {
+        var scatter = RobustnessTests.single("ScatterND", inputs: ["x", "i", "u"])
+        scatter.inputs = [("x", 1, [2, 3]), ("u", 1, [1, 3])]
+        scatter.initializer("i", dims: [1, 1], int64s: [2])
+        let row = try Tensor(shape: [1, 3], floats: [7, 8, 9])
+        #expect(error(scatter, ["x": x, "u": row]).contains("index 2 of tuple 0 is out of range for dim 0 of size 2"))
+        scatter.initializers = []
+        scatter.initializer("i", dims: [1, 1], int64s: [-2])
+        #expect(try run(scatter, ["x": x, "u": row]).floats == [7, 8, 9, 4, 5, 6])
+        scatter.inputs = [("x", 1, [2, 3]), ("u", 1, [3])]
+        #expect(error(scatter, ["x": x, "u": try Tensor(shape: [3], floats: [1, 2, 3])]).contains("must have shape [1, 3]"))
+        var gather = RobustnessTests.single("GatherND", inputs: ["x", "i"])
+        gather.inputs = [("x", 1, [2, 3])]
+        gather.initializer("i", dims: [1, 3], int64s: [0, 0, 0])
+        #expect(error(gather, ["x": x]).contains("tuples of length 3"))
+    }
+
     @Test func whereAndComparisonsCheckTypes() throws {
         var w = RobustnessTests.single("Where", inputs: ["c", "a", "b"])
         w.inputs = [("c", 9, [2]), ("a", 1, [2]), ("b", 7, [2])]

@@ -1,4 +1,4 @@
-/// Ops that pick or place elements by index: GatherElements, TopK, OneHot.
+/// Ops that pick or place elements by index: GatherElements, TopK, OneHot, NonZero.
 enum IndexOps {
     /// out[..., i, ...] = data[..., indices[..., i, ...], ...] along `axis`; indices has
     /// data's rank, each other dim no larger than data's.
@@ -133,6 +133,32 @@ enum IndexOps {
                             (dst + ((o * depth + d) * inner + i) * es).copyMemory(from: hit ? on : off, byteCount: es)
                         }
                     }
+                }
+            }]
+        }
+    }
+
+    /// The positions of the non-zero elements: int64 [rank, count], in row-major order.
+    static func nonZero(_ ctx: OpContext) throws -> Kernel {
+        Kernel(label: "nonzero") { inputs in
+            let x = try inputs.required(0, "X")
+            let es = x.elementType.byteSize, bytes = UnsafeRawPointer(x.storage.bytes)
+            // Non-zero: any byte set, except float -0.0 (only its sign bit).
+            func isNonZero(_ n: Int) -> Bool {
+                switch x.elementType {
+                case .float32: return bytes.load(fromByteOffset: n * 4, as: Float.self) != 0
+                case .float64: return bytes.load(fromByteOffset: n * 8, as: Double.self) != 0
+                default: return (0..<es).contains { bytes.load(fromByteOffset: n * es + $0, as: UInt8.self) != 0 }
+                }
+            }
+            let hits = (0..<x.count).filter(isNonZero)
+            let rank = x.rank
+            return [try Tensor.makeRaw([rank, hits.count], .int64) { raw in
+                let p = raw.assumingMemoryBound(to: Int64.self)
+                let strides = contiguousStrides(x.shape)
+                for (j, flat) in hits.enumerated() {
+                    var rest = flat
+                    for d in 0..<rank { p[d * hits.count + j] = Int64(rest / strides[d]); rest %= strides[d] }
                 }
             }]
         }

@@ -1,4 +1,4 @@
-/// CumSum, Trilu, Hardmax and Size.
+/// CumSum, Trilu, Hardmax, Size and EyeLike.
 enum ScanOps {
     /// Running sums along one axis (a scalar input), optionally exclusive and/or reversed.
     static func cumSum(_ ctx: OpContext) throws -> Kernel {
@@ -94,6 +94,29 @@ enum ScanOps {
                         for j in 1..<len where px[base + j * inner] > px[base + best * inner] { best = j }
                         py[base + best * inner] = 1
                     }
+                }
+            }]
+        }
+    }
+
+    /// Ones on diagonal k of a 2-D tensor shaped like the input, zeros elsewhere; in `dtype`
+    /// (default: the input's type).
+    static func eyeLike(_ ctx: OpContext) throws -> Kernel {
+        let k = try ctx.int("k", default: 0)
+        let dtype = try ctx.int("dtype", default: -1)
+        let type: ElementType? = dtype < 0 ? nil : ElementType(rawValue: Int32(clamping: dtype))
+        if dtype >= 0 && type == nil { throw ctx.invalid("dtype", "\(dtype) is not a supported type") }
+        return Kernel(label: "eye_like") { inputs in
+            let x = try inputs.required(0, "input")
+            guard x.rank == 2 else { throw KernelError("input must be 2-D, got shape \(x.shape)") }
+            let outType = type ?? x.elementType
+            let one = try CastOps.convert(Tensor(scalar: Float(1)), to: outType)
+            let es = outType.byteSize, rows = x.shape[0], cols = x.shape[1]
+            return [try Tensor.makeRaw(x.shape, outType, zeroed: true) { dst in
+                for r in 0..<rows {
+                    let (c, overflow) = r.addingReportingOverflow(k)
+                    guard !overflow, c >= 0, c < cols else { continue }
+                    (dst + (r * cols + c) * es).copyMemory(from: one.storage.bytes, byteCount: es)
                 }
             }]
         }
