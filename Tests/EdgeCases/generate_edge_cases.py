@@ -1003,6 +1003,13 @@ def data_op_cases() -> None:
     node_case("nonzero_int64_op13", 13, "NonZero", [i64([[[0, 3], [0, 0]], [[-1, 0], [0, 7]]])])
     node_case("eyelike_k_neg_float_op9", 9, "EyeLike", [x(4, 3)], k=-1)
     node_case("eyelike_dtype_int64_op9", 9, "EyeLike", [x(3, 5)], k=2, dtype=onnx.TensorProto.INT64)
+    # LpNormalization with a zero vector, MeanVarianceNormalization over non-default axes.
+    # (GroupNormalization-21 has no case here: onnx's shape inference gives its function no
+    # output type, so the model cannot be built; its two ONNX node tests cover it.)
+    node_case("lpnorm_l1_zero_row_op13", 13, "LpNormalization", [f32([[0.0, 0.0, 0.0], [1.0, -2.0, 3.0]])], p=1)
+    node_case("lpnorm_l2_axis0_op13", 13, "LpNormalization", [x(3, 4)], axis=0)
+    node_case("mvn_default_axes_op9", 9, "MeanVarianceNormalization", [x(2, 3, 4, 5)])
+    node_case("mvn_axes_last_op9", 9, "MeanVarianceNormalization", [x(3, 8)], axes=[1])
 
 
 def graph_cases() -> None:

@@ -175,6 +175,29 @@ import Testing
         #expect(error(gather, ["x": x]).contains("tuples of length 3"))
     }
 
+    @Test func groupNormalizationChecksGroupsAndParameters() throws {
+        var norm = RobustnessTests.single("GroupNormalization", inputs: ["x", "s", "b"], int: ["num_groups": 4], opset: 21)
+        norm.inputs = [("x", 1, [1, 6, 2])]
+        norm.initializer("s", dims: [6], floats: [Float](repeating: 1, count: 6))
+        norm.initializer("b", dims: [6], floats: [Float](repeating: 0, count: 6))
+        let x = try Tensor(shape: [1, 6, 2], floats: (0..<12).map(Float.init))
+        #expect(error(norm, ["x": x]).contains("6 channels do not split into 4 groups"))
+        norm.nodes[0].int["num_groups"] = 3
+        norm.initializers = []
+        norm.initializer("s", dims: [3], floats: [1, 1, 1])
+        norm.initializer("b", dims: [6], floats: [Float](repeating: 0, count: 6))
+        #expect(error(norm, ["x": x]).contains("scale has shape [3], expected 6 values (one per channel)"))
+        // Opset 18: one scale and bias per group. Each group of two channels holds 4 values
+        // a, a+1, a+2, a+3: normalized to (-1.5, -0.5, 0.5, 1.5) / sqrt(1.25 + eps).
+        norm.opset = 18
+        norm.initializers = []
+        norm.initializer("s", dims: [3], floats: [1, 1, 1])
+        norm.initializer("b", dims: [3], floats: [0, 0, 0])
+        let y = try run(norm, ["x": x]).floats
+        let expected = (0..<12).map { Float((Double($0 % 4) - 1.5) / (1.25 + 1e-5).squareRoot()) }
+        #expect(zip(y, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(y)")
+    }
+
     @Test func whereAndComparisonsCheckTypes() throws {
         var w = RobustnessTests.single("Where", inputs: ["c", "a", "b"])
         w.inputs = [("c", 9, [2]), ("a", 1, [2]), ("b", 7, [2])]

@@ -62,7 +62,7 @@ extension NormalizationOps {
     }
 
     /// Mean and 1 / sqrt(variance + epsilon) of n floats (population variance, in Double).
-    private static func meanAndInvStd(_ row: UnsafePointer<Float>, _ n: Int, _ epsilon: Double) -> (Float, Float) {
+    static func meanAndInvStd(_ row: UnsafePointer<Float>, _ n: Int, _ epsilon: Double) -> (Float, Float) {
         var sum = 0.0
         for j in 0..<n { sum += Double(row[j]) }
         let mean = sum / Double(max(n, 1))
