@@ -1010,6 +1010,8 @@ def data_op_cases() -> None:
     node_case("lpnorm_l2_axis0_op13", 13, "LpNormalization", [x(3, 4)], axis=0)
     node_case("mvn_default_axes_op9", 9, "MeanVarianceNormalization", [x(2, 3, 4, 5)])
     node_case("mvn_axes_last_op9", 9, "MeanVarianceNormalization", [x(3, 8)], axes=[1])
+    node_case("imagescaler_op8", 8, "ImageScaler", [x(2, 3, 4, 5)], out_types={0: onnx.TensorProto.FLOAT},
+              scale=0.5, bias=[0.1, -2.0, 3.0])
 
 
 def graph_cases() -> None:

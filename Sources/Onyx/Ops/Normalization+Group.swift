@@ -1,7 +1,7 @@
 import Foundation
 
-/// GroupNormalization, LpNormalization and MeanVarianceNormalization. Statistics accumulate
-/// in Double; outputs are float32.
+/// GroupNormalization, LpNormalization, MeanVarianceNormalization and the experimental
+/// ImageScaler of opsets before 10. Statistics accumulate in Double; outputs are float32.
 extension NormalizationOps {
     /// Statistics over each group of C / num_groups channels of an image; scale and bias per
     /// channel from opset 21, per group in opset 18.
@@ -100,6 +100,28 @@ extension NormalizationOps {
                         let slot = ia + j * s
                         py[o + j] = Float((Double(px[o + j]) - means[slot]) * scales[slot])
                     }
+                }
+            }]
+        }
+    }
+
+    /// y[n, c, ...] = scale * x[n, c, ...] + bias[c] (an op of older exported models, e.g. the
+    /// model zoo's Tiny YOLOv2; experimental in ONNX and gone from opset 10).
+    static func imageScaler(_ ctx: OpContext) throws -> Kernel {
+        let scale = try ctx.float("scale", default: 1)
+        let bias = try ctx.floats("bias")
+        return Kernel(label: "image_scaler") { inputs in
+            let x = try inputs.required(0, "input")
+            try x.requireFloat("input")
+            guard x.rank >= 2 else { throw KernelError("input must be [N, C, ...], got \(x.shape)") }
+            let c = x.shape[1], plane = x.shape[2...].reduce(1, *)
+            let b = bias ?? [Float](repeating: 0, count: c)
+            guard b.count == c else { throw KernelError("bias has \(b.count) values but the input has \(c) channels") }
+            let px = x.pointer(as: Float.self)
+            return [try Tensor.makeFloat(x.shape) { py, _ in
+                for p in 0..<(x.shape[0] * c) {
+                    let offset = b[p % c]
+                    for j in 0..<plane { py[p * plane + j] = scale * px[p * plane + j] + offset }
                 }
             }]
         }

@@ -111,6 +111,7 @@ enum OpRegistry {
         "GroupNormalization": NormalizationOps.groupNorm,
         "LpNormalization": NormalizationOps.lpNorm,
         "MeanVarianceNormalization": NormalizationOps.meanVarianceNorm,
+        "ImageScaler": NormalizationOps.imageScaler,
         "Cast": CastOps.cast,
         "Slice": DataMovementOps.slice,
         "Split": DataMovementOps.split,
