@@ -17,10 +17,11 @@ void onyx_im2col_range_ld_f32(const float *x, const onyx_conv_geometry *g, float
                 int64_t hi = g->in_w - col_off <= 0 ? 0 : (g->in_w - col_off + g->stride_w - 1) / g->stride_w;
                 if (hi > g->out_w) hi = g->out_w;
                 if (lo > hi) lo = hi;
-                // Walk the pixel range one output row segment at a time.
-                int64_t p = p0;
-                while (p < p1) {
-                    const int64_t oh = p / g->out_w, ow0 = p % g->out_w;
+                // Walk the pixel range one output row segment at a time (one division per
+                // row of col, not per segment: a 64-bit divide costs as much as copying a
+                // short segment).
+                int64_t p = p0, oh = p0 / g->out_w, ow0 = p0 % g->out_w;
+                for (; p < p1; oh++, ow0 = 0) {
                     int64_t ow1 = g->out_w;
                     if (oh * g->out_w + ow1 > p1) ow1 = p1 - oh * g->out_w;
                     float *dst = row + (p - p0) - ow0;   // dst[ow] for ow in [ow0, ow1)
@@ -33,6 +34,10 @@ void onyx_im2col_range_ld_f32(const float *x, const onyx_conv_geometry *g, float
                         for (int64_t ow = ow0; ow < a && ow < ow1; ow++) dst[ow] = 0.0f;
                         if (g->stride_w == 1) {
                             for (int64_t ow = a; ow < b; ow++) dst[ow] = src[ow];
+                        } else if (g->stride_w == 2) {
+                            // A constant stride: the loads vectorize as an interleaved group
+                            // instead of one gather per element.
+                            for (int64_t ow = a; ow < b; ow++) dst[ow] = src[2 * ow];
                         } else {
                             for (int64_t ow = a; ow < b; ow++) dst[ow] = src[ow * g->stride_w];
                         }
