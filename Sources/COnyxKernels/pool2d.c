@@ -20,7 +20,18 @@ static void maxpool2d_separable(const float *x, float *y, int64_t planes, const 
         for (int64_t oh = 0; oh < g->out_h; oh++) {
             const int64_t h0 = oh * g->stride_h - g->pad_top;
             int first = 1;
-            for (int64_t i = 0; i < g->kernel_h; i++) {
+            const int fused = g->kernel_h == 3 && g->dilation_h == 1 && h0 >= 0 && h0 + 2 < g->in_h;
+            if (fused) {
+                // Three rows inside the image (3x3 windows): one pass, not a copy and two.
+                const float *r0 = xp + h0 * g->in_w, *r1 = r0 + g->in_w, *r2 = r1 + g->in_w;
+                for (int64_t w = 0; w < g->in_w; w++) {
+                    const float a = r0[w], b = r1[w], c = r2[w];
+                    const float m = ((b > a) | (b != b)) ? b : a;
+                    colmax[w] = ((c > m) | (c != c)) ? c : m;
+                }
+                first = 0;
+            }
+            for (int64_t i = 0; !fused && i < g->kernel_h; i++) {
                 const int64_t h = h0 + i * g->dilation_h;
                 if (h < 0 || h >= g->in_h) continue;
                 const float *row = xp + h * g->in_w;
