@@ -19,9 +19,12 @@
 //
 // A job is posted by publishing a ticket: (generation << 32) | next part. Workers claim
 // parts with a compare-and-swap on the ticket, so a worker that read a stale job can never
-// claim a part of the next one (its swap fails once the generation moved on).
+// claim a part of the next one (its swap fails once the generation moved on). Before the
+// next job's fields are written, the finished job's ticket is replaced by a closed one (a
+// generation of its own whose next part is past any job's parts): otherwise a worker that
+// read the exhausted ticket, then the next job's larger part count, could still swap it.
 
-enum { MAX_WORKERS = 63 };
+enum { MAX_WORKERS = 63, CLOSED_PART = 0x7FFFFFFF };
 /// How long an idle worker keeps polling for the next job before it sleeps.
 static const int64_t SPIN_NS = 200 * 1000;
 
@@ -61,8 +64,10 @@ static int run_parts(uint32_t generation) {
     }
 }
 
-static void *worker_main(void *unused) {
-    (void)unused;
+static void *worker_main(void *arg) {
+    // Worker i takes parts only of jobs with more than i + 1 parts (the poster runs one):
+    // the others would find nothing left to claim.
+    const int index = (int)(intptr_t)arg;
     uint32_t seen = (uint32_t)(atomic_load_explicit(&ticket, memory_order_acquire) >> 32);
     for (;;) {
         // Spin for a new generation, then sleep until one is posted.
@@ -87,7 +92,7 @@ static void *worker_main(void *unused) {
             CPU_RELAX();
         }
         seen = (uint32_t)(atomic_load_explicit(&ticket, memory_order_acquire) >> 32);
-        run_parts(seen);
+        if (index < atomic_load_explicit(&job_parts, memory_order_relaxed) - 1) run_parts(seen);
     }
     return 0;
 }
@@ -101,7 +106,7 @@ static int ensure_workers(int wanted) {
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        const int failed = pthread_create(&thread, &attr, worker_main, 0);
+        const int failed = pthread_create(&thread, &attr, worker_main, (void *)(intptr_t)workers);
         pthread_attr_destroy(&attr);
         if (failed) break;
         workers++;
@@ -120,11 +125,12 @@ int onyx_pool_run(int parts, onyx_pool_fn fn, void *ctx) {
         return 0;
     }
     ensure_workers(parts - 1);
+    const uint32_t closed = (uint32_t)(atomic_load(&ticket) >> 32) + 1, generation = closed + 1;
+    atomic_store(&ticket, ((uint_fast64_t)closed << 32) | CLOSED_PART);   // see the top comment
     atomic_store_explicit(&job_fn, fn, memory_order_relaxed);
     atomic_store_explicit(&job_ctx, ctx, memory_order_relaxed);
     atomic_store_explicit(&job_parts, parts, memory_order_relaxed);
     atomic_store_explicit(&job_done, 0, memory_order_relaxed);
-    const uint32_t generation = (uint32_t)(atomic_load(&ticket) >> 32) + 1;
     atomic_store(&ticket, (uint_fast64_t)generation << 32);       // publishes the job (seq_cst)
     if (atomic_load(&sleepers) > 0) {
         pthread_mutex_lock(&lock);

@@ -67,7 +67,10 @@ extension Batcher {
             var partResults = [[Result<[String: Tensor], Error>]](repeating: [], count: parts.count)
             partResults.withUnsafeMutableBufferPointer { buffer in
                 let out = UncheckedSendable(buffer)
-                Parallel.run(parts: parts.count) { i in
+                // Whole runs side by side on libdispatch, not on the compute pool: a part lasts
+                // milliseconds (a worker's wake-up does not matter), and holding the pool for
+                // the batch would leave every other session's kernels to run on one thread.
+                DispatchQueue.concurrentPerform(iterations: parts.count) { i in
                     out.value[i] = Parallel.withThreadCap(1) { self.results(for: parts[i]) }
                 }
             }

@@ -118,6 +118,8 @@ enum IndexOps {
                     v = Int(f)
                 } else {
                     let i = indices.int64Value(at: n)
+                    // A uint64 past Int64.max reads as negative here: it matches nothing.
+                    if indices.elementType == .uint64 && i < 0 { return -1 }
                     guard i >= -Int64(depth), i < Int64(depth) else { return -1 }
                     v = Int(i)
                 }
