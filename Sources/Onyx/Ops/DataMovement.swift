@@ -68,9 +68,7 @@ enum DataMovementOps {
         let axis = try ctx.int("axis", default: 0)
         return Kernel(label: "gather") { inputs in
             let data = try inputs.required(0, "data"), indices = try inputs.required(1, "indices")
-            guard indices.elementType == .int64 || indices.elementType == .int32 else {
-                throw KernelError("indices must be int32 or int64, got \(indices.elementType)")
-            }
+            try indices.requireIndices("indices")
             let a = try normalizeAxis(axis, rank: data.rank)
             let dim = data.shape[a]
             let idx = try indices.int64s.map { raw -> Int in

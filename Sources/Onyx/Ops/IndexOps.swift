@@ -6,9 +6,7 @@ enum IndexOps {
         let axis = try ctx.int("axis", default: 0)
         return Kernel(label: "gather_elements") { inputs in
             let data = try inputs.required(0, "data"), indices = try inputs.required(1, "indices")
-            guard indices.elementType == .int64 || indices.elementType == .int32 else {
-                throw KernelError("indices must be int32 or int64, got \(indices.elementType)")
-            }
+            try indices.requireIndices("indices")
             guard indices.rank == data.rank, data.rank > 0 else {
                 throw KernelError("indices \(indices.shape) must have the rank of data \(data.shape) (at least 1)")
             }

@@ -94,6 +94,13 @@ extension Tensor {
             throw KernelError("\(what) must be float32, got \(elementType)")
         }
     }
+
+    /// Throws unless the element type is an index type (int32 or int64).
+    func requireIndices(_ what: String) throws {
+        guard elementType == .int64 || elementType == .int32 else {
+            throw KernelError("\(what) must be int32 or int64, got \(elementType)")
+        }
+    }
 }
 
 /// Normalizes a possibly negative axis against `rank`, or throws.

@@ -59,7 +59,7 @@ enum ScatterOps {
         return Kernel(label: "scatter") { inputs in
             let data = try inputs.required(0, "data"), indices = try inputs.required(1, "indices")
             let updates = try inputs.required(2, "updates")
-            try requireIndices(indices)
+            try indices.requireIndices("indices")
             guard indices.shape == updates.shape, indices.rank == data.rank, data.rank > 0 else {
                 throw KernelError("indices \(indices.shape) and updates \(updates.shape) must share a shape of data's rank (data \(data.shape))")
             }
@@ -90,7 +90,7 @@ enum ScatterOps {
         return Kernel(label: "scatter") { inputs in
             let data = try inputs.required(0, "data"), indices = try inputs.required(1, "indices")
             let updates = try inputs.required(2, "updates")
-            try requireIndices(indices)
+            try indices.requireIndices("indices")
             let (targets, inner, lead) = try tuples(indices, data.shape, batchDims: 0)
             let expected = lead + Array(data.shape[(indices.shape.last ?? 0)...])
             guard updates.shape == expected else {
@@ -104,7 +104,7 @@ enum ScatterOps {
         let batchDims = ctx.opset >= 12 ? try ctx.int("batch_dims", default: 0) : 0
         return Kernel(label: "gather_nd") { inputs in
             let data = try inputs.required(0, "data"), indices = try inputs.required(1, "indices")
-            try requireIndices(indices)
+            try indices.requireIndices("indices")
             let (sources, inner, lead) = try tuples(indices, data.shape, batchDims: batchDims)
             let k = indices.shape.last ?? 0
             let outShape = lead + Array(data.shape[(batchDims + k)...])
@@ -154,11 +154,5 @@ enum ScatterOps {
             }
         }
         return (offsets, inner, Array(indices.shape.dropLast()))
-    }
-
-    private static func requireIndices(_ indices: Tensor) throws {
-        guard indices.elementType == .int64 || indices.elementType == .int32 else {
-            throw KernelError("indices must be int32 or int64, got \(indices.elementType)")
-        }
     }
 }
