@@ -20,8 +20,17 @@ static void maxpool2d_separable(const float *x, float *y, int64_t planes, const 
         for (int64_t oh = 0; oh < g->out_h; oh++) {
             const int64_t h0 = oh * g->stride_h - g->pad_top;
             int first = 1;
-            const int fused = g->kernel_h == 3 && g->dilation_h == 1 && h0 >= 0 && h0 + 2 < g->in_h;
-            if (fused) {
+            const int fused2 = g->kernel_h == 2 && g->dilation_h == 1 && h0 >= 0 && h0 + 1 < g->in_h;
+            const int fused = fused2 || (g->kernel_h == 3 && g->dilation_h == 1 && h0 >= 0 && h0 + 2 < g->in_h);
+            if (fused2) {
+                // Two rows inside the image (2x2 windows of LeNet and VGG-style nets).
+                const float *r0 = xp + h0 * g->in_w, *r1 = r0 + g->in_w;
+                for (int64_t w = 0; w < g->in_w; w++) {
+                    const float a = r0[w], b = r1[w];
+                    colmax[w] = ((b > a) | (b != b)) ? b : a;
+                }
+                first = 0;
+            } else if (fused) {
                 // Three rows inside the image (3x3 windows): one pass, not a copy and two.
                 const float *r0 = xp + h0 * g->in_w, *r1 = r0 + g->in_w, *r2 = r1 + g->in_w;
                 for (int64_t w = 0; w < g->in_w; w++) {
@@ -80,6 +89,12 @@ static void maxpool2d_separable(const float *x, float *y, int64_t planes, const 
                     const float a = c[2 * ow], b = c[2 * ow + 1], d = c[2 * ow + 2];
                     const float m = ((b > a) | (b != b)) ? b : a;
                     yrow[ow] = ((d > m) | (d != d)) ? d : m;
+                }
+            } else if (lo < hi && sw == 2 && dw == 1 && g->kernel_w == 2) {
+                const float *c = colmax - g->pad_left;
+                for (int64_t ow = lo; ow < hi; ow++) {
+                    const float a = c[2 * ow], b = c[2 * ow + 1];
+                    yrow[ow] = ((b > a) | (b != b)) ? b : a;
                 }
             } else if (lo < hi) {
                 const float *c = colmax - g->pad_left;
