@@ -152,7 +152,7 @@ import Testing
         #expect(error(oneHot, [:]).contains("depth must be at least 1"))
         var mod = RobustnessTests.single("Mod", inputs: ["a", "b"])
         mod.inputs = [("a", 1, [2, 3]), ("b", 1, [2, 3])]
-        #expect(error(mod, ["a": x, "b": x]).contains("needs fmod = 1"))
+        #expect(error(mod, ["a": x, "b": x]).contains("needs fmod = 1 before opset 28"))
         mod.inputs = [("a", 7, [2]), ("b", 7, [2])]
         let ints = try Tensor(shape: [2], scalars: [Int64(5), 6])
         #expect(error(mod, ["a": ints, "b": try Tensor(shape: [2], scalars: [Int64(2), 0])]).contains("modulo by zero"))

@@ -85,6 +85,10 @@ import Testing
         var b = ModelBuilder.relu()
         b.opset = 6
         #expect(loadError(b.build()) == .unsupportedOpset(domain: "", version: 6))
+        b.opset = 29   // newer than the pinned onnx package's 28
+        #expect(loadError(b.build()) == .unsupportedOpset(domain: "", version: 29))
+        b.opset = 28
+        #expect(loadError(b.build()) == nil)
     }
 
     @Test func structuralErrors() {

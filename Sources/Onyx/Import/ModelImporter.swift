@@ -5,8 +5,10 @@ import Foundation
 public enum SupportedOpsets {
     /// Oldest default-domain opset accepted.
     public static let minimum = 7
-    /// Newest default-domain opset accepted (onnx 1.23).
-    public static let maximum = 25
+    /// Newest default-domain opset accepted (onnx 1.23.2 writes 28). Ops whose newest
+    /// version changed their meaning check `OpContext.opset` (Mod of floats, SpaceToDepth's
+    /// mode); ops new in 26-28 are reported as unsupported like any other.
+    public static let maximum = 28
 }
 
 /// Parses ONNX bytes with protobuf-c and builds the IR, validating as it goes.

@@ -68,17 +68,22 @@ enum ElementwiseOps {
         }
     }
 
-    /// Mod: with fmod = 1 the remainder takes the dividend's sign (C fmod; the only form for
-    /// floats), with fmod = 0 the divisor's (Python's %, integers only).
+    /// Mod: with fmod = 1 the remainder takes the dividend's sign (C fmod), with fmod = 0 the
+    /// divisor's (Python's %, A - floor(A / B) * B). Floats take fmod = 0 from opset 28 on;
+    /// before it fmod = 1 was their only form.
     static func mod(_ ctx: OpContext) throws -> Kernel {
         let fmod = try ctx.int("fmod", default: 0) != 0
+        let floorModOfFloats = ctx.opset >= 28
         return Kernel(label: "broadcast") { inputs in
             let a = try inputs.required(0, "A"), b = try inputs.required(1, "B")
             guard a.elementType == b.elementType else {
                 throw KernelError("Mod inputs have different types: \(a.elementType) and \(b.elementType)")
             }
             if !fmod && (a.elementType == .float32 || a.elementType == .float64) {
-                throw KernelError("Mod of \(a.elementType) inputs needs fmod = 1")
+                guard floorModOfFloats else {
+                    throw KernelError("Mod of \(a.elementType) inputs needs fmod = 1 before opset 28")
+                }
+                return [a.elementType == .float32 ? try floorMod(a, b, Float.self) : try floorMod(a, b, Double.self)]
             }
             return [try withArithmeticType(a.elementType, "Mod") { t in try mod(a, b, t, fmod: fmod) }]
         }
@@ -89,6 +94,16 @@ enum ElementwiseOps {
         return try broadcastBinary(a, b, as: T.self) { x, y in
             let r = try T.remainder(x, y)
             return !fmod && r != zero && (r < zero) != (y < zero) ? T.add(r, y) : r
+        }
+    }
+
+    /// Floating-point Mod with fmod = 0: the remainder moved to the divisor's sign; a zero
+    /// result takes the divisor's sign, and x mod ±inf is x or ±inf by the signs (opset 28).
+    private static func floorMod<T: BinaryFloatingPoint & TensorScalar>(_ a: Tensor, _ b: Tensor, _ t: T.Type) throws -> Tensor {
+        try broadcastBinary(a, b, as: T.self) { x, y in
+            let r = x.truncatingRemainder(dividingBy: y)
+            if r == 0 { return T(signOf: y, magnitudeOf: 0) }
+            return (r < 0) != (y < 0) ? r + y : r
         }
     }
 

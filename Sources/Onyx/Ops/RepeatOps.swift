@@ -93,16 +93,21 @@ enum RepeatOps {
         }
     }
 
+    /// SpaceToDepth: output channels ordered block row, block column, then input channel
+    /// (DCR, the only order before opset 28) or input channel first (CRD).
     static func spaceToDepth(_ ctx: OpContext) throws -> Kernel {
         let b = try ctx.int("blocksize", default: 0)
+        let mode = try ctx.string("mode", default: "DCR")
         guard b > 0, b <= 1 << 16 else { throw ctx.invalid("blocksize", "\(b) must be between 1 and 65536") }
+        guard mode == "DCR" || mode == "CRD" else { throw ctx.invalid("mode", "'\(mode)' is not DCR or CRD") }
+        let perm = mode == "DCR" ? [0, 3, 5, 1, 2, 4] : [0, 1, 3, 5, 2, 4]
         return Kernel(label: "transpose") { inputs in
             let x = try inputs.required(0, "input")
             guard x.rank == 4, x.shape[2] % b == 0, x.shape[3] % b == 0 else {
                 throw KernelError("input \(x.shape) must be [N, C, H, W] with H and W divisible by blocksize \(b)")
             }
             let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2] / b, x.shape[3] / b)
-            let t = try DataMovementOps.transpose(x.reshaped([n, c, h, b, w, b]), [0, 3, 5, 1, 2, 4])
+            let t = try DataMovementOps.transpose(x.reshaped([n, c, h, b, w, b]), perm)
             return [t.reshaped([n, c * b * b, h, w])]
         }
     }
