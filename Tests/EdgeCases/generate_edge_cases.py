@@ -1014,6 +1014,54 @@ def data_op_cases() -> None:
               scale=0.5, bias=[0.1, -2.0, 3.0])
 
 
+def quant_cases() -> None:
+    """QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear: per tensor, per axis
+    (negative axis too), blocked (opset 21), 16-bit types, ties, saturation, no zero point."""
+    rng = np.random.default_rng(21021)
+    x = lambda *s, scale=1.0: randn(rng, *s, scale=scale)  # noqa: E731
+    u8 = lambda a: np.array(a, np.uint8)  # noqa: E731
+    s8 = lambda a: np.array(a, np.int8)  # noqa: E731
+    node_case("quantize_per_tensor_uint8_op10", 10, "QuantizeLinear", [x(3, 5, scale=4.0), K(f32(0.05)), K(u8(128))])
+    node_case("quantize_ties_saturation_int8_op13", 13, "QuantizeLinear",
+              [f32([-1000.0, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 126.5, 1000.0, np.inf, -np.inf]),
+               K(f32(1.0)), K(s8(-1))])
+    node_case("quantize_default_uint8_op13", 13, "QuantizeLinear", [x(2, 6), K(f32(0.01))])
+    node_case("quantize_per_axis_int8_op13", 13, "QuantizeLinear",
+              [x(2, 3, 4), K(f32([0.1, 0.02, 0.5])), K(s8([-3, 0, 5]))], axis=1)
+    node_case("quantize_negative_axis_uint8_op13", 13, "QuantizeLinear",
+              [x(3, 4), K(f32([0.01, 0.02, 0.03, 0.04])), K(u8([0, 10, 128, 255]))], axis=-1)
+    node_case("quantize_runtime_scale_op13", 13, "QuantizeLinear", [x(4, 3), f32(0.02), s8(4)])
+    node_case("quantize_blocked_int8_op21", 21, "QuantizeLinear",
+              [x(3, 5), K(f32(np.abs(x(3, 2)) + 0.01)), K(s8(rng.integers(-5, 5, size=(3, 2))))], axis=1, block_size=3)
+    node_case("quantize_int16_op21", 21, "QuantizeLinear", [x(4, 4, scale=100.0), K(f32(0.004)), K(np.array(-7, np.int16))])
+    node_case("quantize_uint16_output_dtype_op21", 21, "QuantizeLinear", [x(3, 3, scale=10.0), K(f32(0.001))],
+              output_dtype=onnx.TensorProto.UINT16)
+    node_case("dequantize_per_tensor_uint8_op10", 10, "DequantizeLinear",
+              [u8(rng.integers(0, 256, size=(3, 4))), K(f32(0.05)), K(u8(128))])
+    node_case("dequantize_per_axis_int8_op13", 13, "DequantizeLinear",
+              [s8(rng.integers(-128, 128, size=(2, 3, 2))), K(f32([0.1, 0.02, 0.5])), K(s8([-3, 0, 5]))], axis=1)
+    node_case("dequantize_int32_no_zero_point_op13", 13, "DequantizeLinear",
+              [np.array([[-2**31, -5, 0, 7, 2**31 - 1]], np.int32), K(f32(0.001))])
+    node_case("dequantize_blocked_uint8_op21", 21, "DequantizeLinear",
+              [u8(rng.integers(0, 256, size=(5, 4))), K(f32(np.abs(x(2, 4)) + 0.01)), K(u8(rng.integers(0, 256, size=(2, 4))))],
+              axis=0, block_size=3)
+    node_case("dequantize_int16_op21", 21, "DequantizeLinear",
+              [np.array([-32768, -1, 0, 1, 32767], np.int16), K(f32(0.5)), K(np.array(-2, np.int16))])
+    node_case("dynamic_quantize_op11", 11, "DynamicQuantizeLinear", [x(3, 7, scale=3.0)], n_out=3)
+    node_case("dynamic_quantize_positive_op11", 11, "DynamicQuantizeLinear", [np.abs(x(10)) + f32(0.5)], n_out=3)
+    # (No all-zero case: onnxruntime gives scale 1, ONNX's reference 1/255, the spec text 0.)
+    # A QDQ pair around a Conv (how quantized models carry weights): dequantized at load.
+    w = rng.integers(-127, 128, size=(4, 2, 3, 3)).astype(np.int8)
+    add(Case("qdq_conv_weights_op13", 13, [
+        helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"], axis=0),
+        helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+        helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+        helper.make_node("Conv", ["xd", "w"], ["y"], pads=[1, 1, 1, 1]),
+    ], [("x", x(1, 2, 6, 6))], ["y"],
+        [("wq", w), ("ws", f32([0.01, 0.02, 0.005, 0.03])), ("wz", s8([0, 0, 0, 0])), ("xs", f32(0.02)), ("xz", u8(128))],
+        {}, {}))
+
+
 def graph_cases() -> None:
     rng = np.random.default_rng(14014)
     mk = helper.make_node
@@ -1221,7 +1269,7 @@ def graph_cases() -> None:
 NP_TO_ONNX = {np.dtype(k): v for k, v in {
     np.float32: TensorProto.FLOAT, np.float64: TensorProto.DOUBLE, np.int64: TensorProto.INT64,
     np.int32: TensorProto.INT32, np.bool_: TensorProto.BOOL, np.int8: TensorProto.INT8,
-    np.uint8: TensorProto.UINT8}.items()}
+    np.uint8: TensorProto.UINT8, np.int16: TensorProto.INT16, np.uint16: TensorProto.UINT16}.items()}
 
 
 def build_model(case: Case) -> tuple[onnx.ModelProto, onnx.ModelProto]:
@@ -1332,7 +1380,7 @@ def write_case(out_dir: Path, case: Case, model: onnx.ModelProto, feeds, outs) -
 
 def collect() -> list[Case]:
     for section in [conv_cases, gemm_cases, matmul_cases, unary_cases, clip_cases, softmax_cases, pool_cases,
-                    norm_cases, binary_cases, concat_cases, shape_op_cases, constant_cases, pad_cases, resize_cases, data_op_cases, graph_cases]:
+                    norm_cases, binary_cases, concat_cases, shape_op_cases, constant_cases, pad_cases, resize_cases, data_op_cases, quant_cases, graph_cases]:
         section()
     return CASES
 

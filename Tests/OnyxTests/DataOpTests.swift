@@ -158,6 +158,36 @@ import Testing
         #expect(error(mod, ["a": ints, "b": try Tensor(shape: [2], scalars: [Int64(2), 0])]).contains("modulo by zero"))
     }
 
+    @Test func quantizeErrorsNameTheMismatch() throws {
+        // A per-axis scale whose length is not the axis's size.
+        var q = RobustnessTests.single("QuantizeLinear", inputs: ["x", "s"], int: ["axis": 1])
+        q.inputs = [("x", 1, [2, 3])]
+        q.initializer("s", dims: [2], floats: [0.1, 0.2])
+        #expect(error(q, ["x": x]).contains("scale shape [2] is neither one value nor one per index of axis 1 (size 3)"))
+        // A blocked scale that does not cover the axis in blocks.
+        var blocked = RobustnessTests.single("QuantizeLinear", inputs: ["x", "s"], int: ["axis": 1, "block_size": 2], opset: 21)
+        blocked.inputs = [("x", 1, [2, 3])]
+        blocked.initializer("s", dims: [2, 1], floats: [0.1, 0.2])
+        #expect(error(blocked, ["x": x]).contains("does not block data [2, 3] along axis 1 in blocks of 2 (expected [2, 2])"))
+        // An output type Onyx does not quantize to (float8e4m3fn) is refused at load.
+        var f8 = RobustnessTests.single("QuantizeLinear", inputs: ["x", "s"], int: ["output_dtype": 17], opset: 21)
+        f8.inputs = [("x", 1, [2, 3])]
+        f8.initializer("s", dims: [], floats: [0.1])
+        let f8Error = error(f8, ["x": x])
+        #expect(f8Error.contains("output_dtype") && f8Error.contains("data type 17"), "\(f8Error)")
+        // Dequantizing a float tensor.
+        var dq = RobustnessTests.single("DequantizeLinear", inputs: ["x", "s"])
+        dq.inputs = [("x", 1, [2, 3])]
+        dq.initializer("s", dims: [], floats: [0.5])
+        #expect(error(dq, ["x": x]).contains("x must be uint8, int8, uint16, int16 or int32, got float32"))
+        // A zero point of another type than the data.
+        var zp = RobustnessTests.single("DequantizeLinear", inputs: ["x", "s", "z"])
+        zp.inputs = [("x", 7, [2])]
+        zp.initializer("s", dims: [], floats: [0.5])
+        zp.initializer("z", dims: [], floats: [0])
+        #expect(error(zp, ["x": try Tensor(shape: [2], scalars: [Int64(1), 2])]).contains("x must be"))
+    }
+
     @Test func scatterAndGatherNDRefuseIndicesOutsideTheData() throws {
         var scatter = RobustnessTests.single("ScatterND", inputs: ["x", "i", "u"])
         scatter.inputs = [("x", 1, [2, 3]), ("u", 1, [1, 3])]
