@@ -1062,6 +1062,26 @@ def quant_cases() -> None:
         {}, {}))
 
 
+def einsum_cases() -> None:
+    """Einsum: matmul-like, batched, implicit output, ellipsis broadcast across ranks,
+    diagonals and traces, outer products, full sums, three operands, integers."""
+    rng = np.random.default_rng(12012)
+    x = lambda *s: randn(rng, *s)  # noqa: E731
+    node_case("einsum_matmul_op12", 12, "Einsum", [x(3, 4), x(4, 5)], equation="ij,jk->ik")
+    node_case("einsum_batch_matmul_op12", 12, "Einsum", [x(2, 3, 4), x(2, 4, 5)], equation="bij,bjk->bik")
+    node_case("einsum_implicit_op12", 12, "Einsum", [x(3, 4), x(4, 5)], equation="ij,jk")
+    node_case("einsum_ellipsis_broadcast_op12", 12, "Einsum", [x(2, 1, 3, 4), x(1, 5, 4, 2)], equation="...ij,...jk->...ik",
+              out_types={0: onnx.TensorProto.FLOAT})
+    node_case("einsum_diagonal_op12", 12, "Einsum", [x(4, 4)], equation="ii->i")
+    node_case("einsum_trace_implicit_op12", 12, "Einsum", [x(5, 5)], equation="ii")
+    node_case("einsum_outer_op12", 12, "Einsum", [x(3), x(4)], equation="i,j->ij")
+    node_case("einsum_sum_all_op12", 12, "Einsum", [x(3, 4)], equation="ij->")
+    node_case("einsum_transpose_spaces_op12", 12, "Einsum", [x(2, 3, 4)], equation="a b c -> c a b")
+    node_case("einsum_three_operands_op12", 12, "Einsum", [x(2, 3), x(3, 4), x(4, 2)], equation="ij,jk,kl->il")
+    node_case("einsum_attention_scores_op12", 12, "Einsum", [x(1, 2, 5, 8), x(1, 2, 6, 8)], equation="bhqd,bhkd->bhqk")
+    node_case("einsum_int64_matvec_op12", 12, "Einsum", [randint(rng, 3, 4), randint(rng, 4)], equation="ij,j->i")
+
+
 def graph_cases() -> None:
     rng = np.random.default_rng(14014)
     mk = helper.make_node
@@ -1380,7 +1400,7 @@ def write_case(out_dir: Path, case: Case, model: onnx.ModelProto, feeds, outs) -
 
 def collect() -> list[Case]:
     for section in [conv_cases, gemm_cases, matmul_cases, unary_cases, clip_cases, softmax_cases, pool_cases,
-                    norm_cases, binary_cases, concat_cases, shape_op_cases, constant_cases, pad_cases, resize_cases, data_op_cases, quant_cases, graph_cases]:
+                    norm_cases, binary_cases, concat_cases, shape_op_cases, constant_cases, pad_cases, resize_cases, data_op_cases, quant_cases, einsum_cases, graph_cases]:
         section()
     return CASES
 

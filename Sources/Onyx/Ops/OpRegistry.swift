@@ -78,6 +78,7 @@ enum OpRegistry {
         "ScatterElements": ScatterOps.scatterElements,
         "ScatterND": ScatterOps.scatterND,
         "GatherND": ScatterOps.gatherND,
+        "Einsum": EinsumOp.make,
         "QuantizeLinear": QuantizeOps.quantizeLinear,
         "DequantizeLinear": QuantizeOps.dequantizeLinear,
         "DynamicQuantizeLinear": QuantizeOps.dynamicQuantizeLinear,
