@@ -193,6 +193,25 @@ import Testing
         #expect(mismatch(fast, reference) == nil, "\(t): \(mismatch(fast, reference) ?? "")")
     }
 
+    /// First layers (1-4 input channels): the direct kernel (AVX-512), with strides 1-4,
+    /// asymmetric pads, channel counts that leave a partial block of 4, rows of several
+    /// chunks of vectors, and two images.
+    static let firstLayerCases: [ConvCase] = [
+        .init(c: 3, m: 10, h: 23, w: 19, k: 3, stride: 2, pad: [1, 0, 2, 1], group: 1, n: 1),
+        .init(c: 1, m: 6, h: 28, w: 28, k: 5, stride: 1, pad: [2, 2, 2, 2], group: 1, n: 2),
+        .init(c: 3, m: 64, h: 40, w: 37, k: 7, stride: 2, pad: [3, 3, 3, 3], group: 1, n: 1),
+        .init(c: 4, m: 7, h: 9, w: 9, k: 3, stride: 3, pad: [0, 1, 1, 0], group: 1, n: 1),
+        .init(c: 2, m: 5, h: 6, w: 200, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1, n: 1),
+        .init(c: 3, m: 8, h: 32, w: 32, k: 8, stride: 4, pad: [0, 0, 0, 0], group: 1, n: 1),
+    ]
+
+    @Test(arguments: firstLayerCases)
+    func firstLayerMatchesReference(_ t: ConvCase) throws {
+        try #require(FirstLayerConv.available, "the direct first-layer kernel needs AVX-512; this CPU takes im2col")
+        let (fast, reference) = try Self.conv(t, winograd: false)
+        #expect(mismatch(fast, reference) == nil, "\(t): \(mismatch(fast, reference) ?? "")")
+    }
+
     @Test(arguments: [(7, 7, 3, 2, 1), (8, 9, 2, 2, 0), (35, 35, 3, 1, 1), (5, 13, 3, 1, 1), (1, 1, 1, 1, 0), (9, 9, 5, 3, 2), (17, 40, 7, 1, 3)])
     func avgPoolMatchesReference(_ size: (Int, Int, Int, Int, Int)) throws {
         let (h, w, k, s, pad) = size

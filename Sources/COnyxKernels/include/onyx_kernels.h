@@ -61,6 +61,16 @@ void onyx_im2col_range_f32(const float *x, const onyx_conv_geometry *g, float *c
 void onyx_im2col_range_ld_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1,
                               int64_t ld);
 
+/// Direct conv for a first layer (1-4 input channels, no dilation, one group), AVX-512:
+/// `applies` says whether this CPU and geometry take it; `prepare` writes the padded input
+/// split by column phase into `scratch_floats(g)` floats; `rows` computes output rows
+/// [oh0, oh1) of all m channels (weights m x channels*kh*kw) with bias and activation.
+int onyx_conv_first_layer_applies(const onyx_conv_geometry *g);
+int64_t onyx_conv_first_layer_scratch_floats(const onyx_conv_geometry *g);
+void onyx_conv_first_layer_prepare(const float *x, const onyx_conv_geometry *g, float *phases);
+void onyx_conv_first_layer_rows(const float *phases, const onyx_conv_geometry *g, const float *w, const float *bias,
+                                int64_t m, float *y, int64_t oh0, int64_t oh1, int act, float alpha, float beta);
+
 /// Epilogue over a block of rows: y[m*ldy + j] = act(y[m*ldy + j] + (bias ? bias[m] : 0)
 ///                                                   + (res ? res[m*ldr + j] : 0)), j < cols.
 void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, const float *bias,

@@ -5,7 +5,9 @@ import COnyxKernels
 /// straight through sgemm, the rest go through im2col + sgemm. Bias, a fused residual
 /// add and a fused activation are applied in one pass over the output.
 enum ConvOp {
-    enum Algorithm: String { case depthwise, pointwise = "1x1-sgemm", im2col = "im2col+sgemm", winograd = "winograd43" }
+    enum Algorithm: String {
+        case depthwise, pointwise = "1x1-sgemm", im2col = "im2col+sgemm", winograd = "winograd43", firstLayer = "direct-first-layer"
+    }
 
     static func make(_ ctx: OpContext) throws -> Kernel {
         let window = try WindowAttributes(ctx, kernelRequired: false)
@@ -52,6 +54,7 @@ enum ConvOp {
     static func algorithm(weights: [Int], group: Int, window: WindowAttributes) -> Algorithm {
         let kernelSize = weights.dropFirst(2).reduce(1, *)
         if group > 1 && weights.count >= 3 && weights[1] == 1 && weights[0] % group == 0 { return .depthwise }
+        if FirstLayerConv.likely(weights: weights, group: group, window: window) { return .firstLayer }
         let unitStrides = (window.strides ?? []).allSatisfy { $0 == 1 }
         let noPads = (window.pads ?? []).allSatisfy { $0 == 0 } && window.autoPad != .sameUpper && window.autoPad != .sameLower
         return kernelSize == 1 && unitStrides && noPads ? .pointwise : .im2col
@@ -96,6 +99,10 @@ enum ConvOp {
                 return
             }
             let pr = residual.map { UnsafePointer($0.pointer(as: Float.self)) }
+            if winograd == nil && FirstLayerConv.applies(p, residual: pr != nil) {
+                FirstLayerConv.run(p, px: px, pw: pw, py: py, bias: pb, epilogue: epilogue, threads: threads)
+                return
+            }
             guard let winograd else {
                 Im2colConv.run(p, px: px, pw: pw, py: py, bias: pb, residual: pr, epilogue: epilogue, threads: threads,
                                packed: narrow)
