@@ -30,7 +30,7 @@ enum QuantizeOps {
             if perTensor { return }
             if blocked {
                 var expected = data
-                expected[a] = (data[a] + blockSize - 1) / blockSize
+                expected[a] = data[a] == 0 ? 0 : (data[a] - 1) / blockSize + 1   // no overflow for huge blocks
                 guard scale.count == data.count, scale == expected else {
                     throw KernelError("scale shape \(scale) does not block data \(data) along axis \(a) in blocks of \(blockSize) (expected \(expected))")
                 }
