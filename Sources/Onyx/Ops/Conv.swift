@@ -28,7 +28,6 @@ enum ConvOp {
             WinogradConv.applies(weights: w.shape, group: group, window: window) ? WinogradConv.Weights(w) : nil
         }
         if winograd != nil { label = Algorithm.winograd.rawValue + "|" + label }
-        let narrow = constW.flatMap { w in NarrowConv.applies(weights: w.shape, group: group) ? NarrowConv.PackedWeights(w) : nil }
         return Kernel(label: label + epilogue.labelSuffix(residual: hasResidual)) { inputs in
             let x = try inputs.required(0, "X"), w = try inputs.required(1, "W")
             try x.requireFloat("X"); try w.requireFloat("W")
@@ -42,7 +41,7 @@ enum ConvOp {
             let useWinograd = winograd != nil && WinogradConv.worthIt(problem)
             var y = try run(problem, x: x, w: w, bias: inputs.optional(2), residual: residual,
                         epilogue: lateResidual == nil ? epilogue : .none, winograd: useWinograd ? winograd : nil,
-                        narrow: narrow, threads: threads)
+                        threads: threads)
             if let r = lateResidual {
                 y = try ElementwiseOps.apply(.add, y, r)
                 if epilogue.act != ONYX_ACT_NONE { y = try UnaryOps.activation(y, epilogue.act, epilogue.alpha, epilogue.beta) }
@@ -61,8 +60,7 @@ enum ConvOp {
     }
 
     static func run(_ p: ConvProblem, x: Tensor, w: Tensor, bias: Tensor?, residual: Tensor?, epilogue: Epilogue,
-                    winograd: WinogradConv.Weights? = nil, narrow: NarrowConv.PackedWeights? = nil,
-                    threads: Int = 1) throws -> Tensor {
+                    winograd: WinogradConv.Weights? = nil, threads: Int = 1) throws -> Tensor {
         let px = x.pointer(as: Float.self), pw = w.pointer(as: Float.self)
         let pb = bias.map { UnsafePointer($0.pointer(as: Float.self)) }
         return try Tensor.makeFloat(p.outputShape) { py, count in
@@ -104,8 +102,7 @@ enum ConvOp {
                 return
             }
             guard let winograd else {
-                Im2colConv.run(p, px: px, pw: pw, py: py, bias: pb, residual: pr, epilogue: epilogue, threads: threads,
-                               packed: narrow)
+                Im2colConv.run(p, px: px, pw: pw, py: py, bias: pb, residual: pr, epilogue: epilogue, threads: threads)
                 return
             }
             WinogradConv.run(p, weights: winograd, px: px, py: py, bias: pb, residual: pr, epilogue: epilogue,
