@@ -50,11 +50,15 @@ void onyx_channel_affine_f32(const float *x, float *y, const float *scale, const
 }
 
 ONYX_MULTIVERSION
-void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, const float *bias,
+void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, const float *scale, const float *bias,
                             const float *res, int64_t ldr, int act, float alpha, float beta) {
     for (int64_t m = 0; m < rows; m++) {
         float *ym = y + m * ldy;
         const float b = bias ? bias[m] : 0.0f;
+        if (scale) {
+            const float s = scale[m];
+            for (int64_t j = 0; j < cols; j++) ym[j] *= s;
+        }
         if (res) {
             const float *rm = res + m * ldr;
             for (int64_t j = 0; j < cols; j++) ym[j] = onyx_activate(ym[j] + b + rm[j], act, alpha, beta);

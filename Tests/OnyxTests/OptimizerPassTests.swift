@@ -108,6 +108,47 @@ import Testing
         try Self.expectSameOutputs(g, out, Self.x)
     }
 
+    /// Weights of 1 MiB or more keep their storage: the Conv multiplies its product by the BN
+    /// scale in the epilogue. Checked on each conv path (im2col, 1x1, Winograd on a wide
+    /// enough image, and a batch of small images), with a residual and Relu fused after it.
+    @Test(arguments: [(3, 1, 6), (1, 1, 6), (3, 1, 16), (3, 1, 4), (3, 2, 9)])
+    func largeWeightsTakeTheScaleInTheEpilogue(_ shape: (Int, Int, Int)) throws {
+        let (k, stride, size) = shape
+        // 256 output channels keep the reduction short (Winograd's float32 error grows with it).
+        let m = 256, c = max(1, BatchNormFolding.copyLimit / (m * k * k)) + 3
+        let w = KernelTests.random([m, c, k, k], seed: 21)
+        let inits: [String: Tensor] = [
+            "w": w, "b": KernelTests.random([m], seed: 22),
+            "scale": KernelTests.random([m], seed: 23), "beta": KernelTests.random([m], seed: 24),
+            "mean": KernelTests.random([m], seed: 25),
+            "var": try Tensor(shape: [m], floats: (0..<m).map { 0.5 + Float($0 % 7) * 0.25 }),
+        ]
+        let pad = k / 2
+        let out = (size + 2 * pad - k) / stride + 1
+        let g = try Self.graph([
+            Self.node("Conv", ["x", "w", "b"], ["c"], ["pads": .ints(Array(repeating: Int64(pad), count: 4)),
+                                                       "strides": .ints([Int64(stride), Int64(stride)])]),
+            Self.node("BatchNormalization", ["c", "scale", "beta", "mean", "var"], ["n"]),
+            Self.node("Add", ["n", "r"], ["s"]),
+            Self.node("Relu", ["s"], ["y"]),
+        ], inputs: ["x", "r"], initializers: inits)
+        let optimized = try GraphOptimizer.optimize(g)
+        #expect(optimized.nodes.map(\.opType) == ["Conv"])
+        #expect(optimized.nodes[0].inputs[1] == "w", "the model's weights are used as they are")
+        #expect(optimized.initializers.values.allSatisfy { $0.count < BatchNormFolding.copyLimit || $0.storage === w.storage })
+        guard case .floats(let factors)? = optimized.nodes[0].attributes[FusedAttributes.scale] else {
+            Issue.record("no epilogue scale"); return
+        }
+        #expect(factors.count == m)
+        let batch = size == 4 ? 3 : 1
+        let x = KernelTests.random([batch, c, size, size], seed: 26), r = KernelTests.random([batch, m, out, out], seed: 27)
+        for threads in [1, 2] {
+            let want = try ExecutionPlan(graph: g, threads: threads).execute(["x": x, "r": r])["y"]!
+            let got = try ExecutionPlan(graph: optimized, threads: threads).execute(["x": x, "r": r])["y"]!
+            #expect(mismatch(got, want) == nil, "\(shape) threads \(threads): \(mismatch(got, want) ?? "")")
+        }
+    }
+
     @Test func batchNormStaysWhenTheConvOutputIsReadElsewhere() throws {
         var g = try Self.convBN(withBias: true)
         g.nodes.append(Self.node("Relu", ["c"], ["z"]))

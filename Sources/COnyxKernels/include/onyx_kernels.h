@@ -71,9 +71,9 @@ void onyx_conv_first_layer_prepare(const float *x, const onyx_conv_geometry *g, 
 void onyx_conv_first_layer_rows(const float *phases, const onyx_conv_geometry *g, const float *w, const float *bias,
                                 int64_t m, float *y, int64_t oh0, int64_t oh1, int act, float alpha, float beta);
 
-/// Epilogue over a block of rows: y[m*ldy + j] = act(y[m*ldy + j] + (bias ? bias[m] : 0)
-///                                                   + (res ? res[m*ldr + j] : 0)), j < cols.
-void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, const float *bias,
+/// Epilogue over a block of rows: y[m*ldy + j] = act(y[m*ldy + j] * (scale ? scale[m] : 1)
+///                          + (bias ? bias[m] : 0) + (res ? res[m*ldr + j] : 0)), j < cols.
+void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, const float *scale, const float *bias,
                             const float *res, int64_t ldr, int act, float alpha, float beta);
 
 /// Activation applied by epilogues and the standalone activation ops.

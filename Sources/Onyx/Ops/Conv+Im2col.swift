@@ -31,18 +31,21 @@ enum Im2colConv {
         tasks >= threads ? 1 : max(1, min(threads, mg / 16))
     }
 
-    /// Bias, residual and activation over `rows` output rows of `columns` values, `ld` apart
-    /// (the residual laid out as the output).
-    static func finish(_ y: UnsafeMutablePointer<Float>, ld: Int, rows: Int, columns: Int,
+    /// Per-channel scale (a BatchNormalization folded into the epilogue), bias, residual and
+    /// activation over `rows` output rows of `columns` values, `ld` apart (the residual laid
+    /// out as the output).
+    static func finish(_ y: UnsafeMutablePointer<Float>, ld: Int, rows: Int, columns: Int, scale: UnsafePointer<Float>?,
                        bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, _ epilogue: Epilogue) {
-        onyx_rows_epilogue_f32(y, Int64(ld), Int64(rows), Int64(columns), bias, residual, Int64(ld),
+        onyx_rows_epilogue_f32(y, Int64(ld), Int64(rows), Int64(columns), scale, bias, residual, Int64(ld),
                                Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
     }
 
     static func run(_ p: ConvProblem, px: UnsafePointer<Float>, pw: UnsafePointer<Float>, py: UnsafeMutablePointer<Float>,
-                    bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, epilogue: Epilogue, threads: Int) {
+                    scale: UnsafePointer<Float>? = nil, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                    epilogue: Epilogue, threads: Int) {
         if imagesPerBlock(p) > 1 {
-            runImageBlocks(p, px: px, pw: pw, py: py, bias: bias, residual: residual, epilogue: epilogue, threads: threads)
+            runImageBlocks(p, px: px, pw: pw, py: py, scale: scale, bias: bias, residual: residual, epilogue: epilogue,
+                           threads: threads)
             return
         }
         let mg = p.m / p.group
@@ -52,7 +55,7 @@ enum Im2colConv {
         let tasks = p.n * p.group * blocks * mParts
         let g = p.geometry
         let pointwise = p.isPointwise
-        let hasEpilogue = bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE
+        let hasEpilogue = scale != nil || bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE
         // One col buffer per chunk, taken here on the run's thread so it is planned memory.
         let chunks = Parallel.chunkCount(tasks, threads: threads)
         let scratch = pointwise ? nil : ScratchBuffer(floats: chunks * p.kSize * nb)
@@ -78,7 +81,7 @@ enum Im2colConv {
                                 a: pw + (gi * mg + m0) * p.kSize, lda: p.kSize, b: src, ldb: ldb,
                                 beta: 0, c: py + yOff, ldc: p.outPlane)
                 if hasEpilogue {
-                    finish(py + yOff, ld: p.outPlane, rows: m1 - m0, columns: p1 - p0,
+                    finish(py + yOff, ld: p.outPlane, rows: m1 - m0, columns: p1 - p0, scale: scale.map { $0 + gi * mg + m0 },
                            bias: bias.map { $0 + gi * mg + m0 }, residual: residual.map { $0 + yOff }, epilogue)
                 }
             }
@@ -90,7 +93,7 @@ enum Im2colConv {
     /// does for a 1x1 kernel), then each image's rows copied to its place in y with the
     /// bias, residual and activation applied while they are in cache.
     static func runImageBlocks(_ p: ConvProblem, px: UnsafePointer<Float>, pw: UnsafePointer<Float>,
-                               py: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+                               py: UnsafeMutablePointer<Float>, scale: UnsafePointer<Float>?, bias: UnsafePointer<Float>?,
                                residual: UnsafePointer<Float>?, epilogue: Epilogue, threads: Int) {
         let mg = p.m / p.group
         let perBlock = imagesPerBlock(p)
@@ -99,7 +102,7 @@ enum Im2colConv {
         let mParts = channelParts(tasks: p.group * blocks, mg: mg, threads: threads)
         let tasks = p.group * blocks * mParts
         let g = p.geometry
-        let hasEpilogue = bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE
+        let hasEpilogue = scale != nil || bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE
         // Per chunk: the col block and the product, taken on the run's thread (planned memory).
         let chunks = Parallel.chunkCount(tasks, threads: threads)
         let perChunk = (p.kSize + mg) * width
@@ -130,7 +133,7 @@ enum Im2colConv {
                     }
                     if hasEpilogue {
                         finish(py + yOff, ld: p.outPlane, rows: m1 - m0, columns: p.outPlane,
-                               bias: bias.map { $0 + gi * mg + m0 }, residual: residual.map { $0 + yOff }, epilogue)
+                               scale: scale.map { $0 + gi * mg + m0 }, bias: bias.map { $0 + gi * mg + m0 }, residual: residual.map { $0 + yOff }, epilogue)
                     }
                 }
             }

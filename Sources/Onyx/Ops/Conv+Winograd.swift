@@ -13,12 +13,16 @@ enum WinogradConv {
         /// Floats between consecutive packed U_xi.
         let packedStride: Int
         private let w: Tensor
+        /// Per-output-channel factors folded into the transformed weights (a
+        /// BatchNormalization whose scale the conv applies, see `FusedAttributes.scale`).
+        private let scale: [Float]?
         private var plainU: UnsafeMutablePointer<Float>?
         private var packedU: UnsafeMutablePointer<Float>?
         private let lock = NSLock()
 
-        init(_ w: Tensor) {
+        init(_ w: Tensor, scale: [Float]? = nil) {
             self.w = w
+            self.scale = scale
             outChannels = w.shape[0]; inChannels = w.shape[1]
             packedStride = Int(onyx_gemm_packed_a_floats(Int64(outChannels), Int64(inChannels)))
         }
@@ -30,6 +34,14 @@ enum WinogradConv {
         private func transformed() -> UnsafeMutablePointer<Float> {
             let u = UnsafeMutablePointer<Float>.allocate(capacity: 36 * matrixFloats)
             onyx_winograd43_weights(w.pointer(as: Float.self), Int64(outChannels), Int64(inChannels), u)
+            if let scale {
+                for xi in 0..<36 {
+                    for m in 0..<outChannels {
+                        let row = u + xi * matrixFloats + m * inChannels
+                        for c in 0..<inChannels { row[c] *= scale[m] }
+                    }
+                }
+            }
             return u
         }
 

@@ -20,18 +20,26 @@ enum ConvOp {
             throw ctx.invalid("inputs", "Conv takes X, W and an optional B, got \(ctx.node.inputs.count) inputs")
         }
         let threads = ctx.threads
+        // A BatchNormalization folded into the epilogue: y = (W * x) * scale[m] + B[m].
+        let channelScale = try ctx.floats(FusedAttributes.scale)
+        let scaleTensor = try channelScale.map { try Tensor(shape: [$0.count], floats: $0) }
         // With constant weights the algorithm (and so the profile label) is known at load;
         // Winograd weights are transformed once, on first use.
         let constW = ctx.constants[ctx.node.inputs[1]].flatMap { $0.elementType == .float32 ? $0 : nil }
         var label = constW.map { algorithm(weights: $0.shape, group: group, window: window).rawValue } ?? "conv"
         let winograd = constW.flatMap { w in
-            WinogradConv.applies(weights: w.shape, group: group, window: window) ? WinogradConv.Weights(w) : nil
+            WinogradConv.applies(weights: w.shape, group: group, window: window)
+                && (channelScale == nil || channelScale?.count == w.shape[0])
+                ? WinogradConv.Weights(w, scale: channelScale) : nil
         }
         if winograd != nil { label = Algorithm.winograd.rawValue + "|" + label }
         return Kernel(label: label + epilogue.labelSuffix(residual: hasResidual)) { inputs in
             let x = try inputs.required(0, "X"), w = try inputs.required(1, "W")
             try x.requireFloat("X"); try w.requireFloat("W")
             let problem = try ConvProblem(x: x, w: w, bias: inputs.optional(2), window: window, group: group)
+            if let s = channelScale, s.count != problem.m {
+                throw KernelError("\(FusedAttributes.scale) has \(s.count) factors for \(problem.m) output channels")
+            }
             var residual = hasResidual ? try inputs.required(3, "residual") : nil
             var lateResidual: Tensor?
             if let r = residual, r.elementType != .float32 || r.shape != problem.outputShape {
@@ -39,7 +47,7 @@ enum ConvOp {
                 residual = nil
             }
             let useWinograd = winograd != nil && WinogradConv.worthIt(problem)
-            var y = try run(problem, x: x, w: w, bias: inputs.optional(2), residual: residual,
+            var y = try run(problem, x: x, w: w, scale: scaleTensor, bias: inputs.optional(2), residual: residual,
                         epilogue: lateResidual == nil ? epilogue : .none, winograd: useWinograd ? winograd : nil,
                         threads: threads)
             if let r = lateResidual {
@@ -59,10 +67,13 @@ enum ConvOp {
         return kernelSize == 1 && unitStrides && noPads ? .pointwise : .im2col
     }
 
-    static func run(_ p: ConvProblem, x: Tensor, w: Tensor, bias: Tensor?, residual: Tensor?, epilogue: Epilogue,
-                    winograd: WinogradConv.Weights? = nil, threads: Int = 1) throws -> Tensor {
+    /// The conv of `p`; `scale` (one factor per output channel) multiplies the product before
+    /// the bias. Winograd weights carry their own scale (see `WinogradConv.Weights`).
+    static func run(_ p: ConvProblem, x: Tensor, w: Tensor, scale: Tensor? = nil, bias: Tensor?, residual: Tensor?,
+                    epilogue: Epilogue, winograd: WinogradConv.Weights? = nil, threads: Int = 1) throws -> Tensor {
         let px = x.pointer(as: Float.self), pw = w.pointer(as: Float.self)
         let pb = bias.map { UnsafePointer($0.pointer(as: Float.self)) }
+        let ps = scale.map { UnsafePointer($0.pointer(as: Float.self)) }
         return try Tensor.makeFloat(p.outputShape) { py, count in
             if count == 0 { return } // an empty image or no output channels: nothing to compute
             if p.kSize == 0 || p.inPlane == 0 {
@@ -79,17 +90,21 @@ enum ConvOp {
                 let g = p.geometry, mult = p.m / p.c
                 for img in 0..<p.n {
                     let xOff = img * p.c * p.inPlane, yOff = img * p.m * p.outPlane
-                    let fuseAct = residual == nil ? epilogue : .none
+                    // A residual or a scale comes before the activation, and a scale before the
+                    // bias: then one channel epilogue pass finishes what the kernel leaves out.
+                    let fuseAct = residual != nil || ps != nil ? .none : epilogue
+                    let fuseBias = ps != nil ? nil : pb
                     // Input channels (with their `mult` outputs each) split over the threads.
                     Parallel.forEachChunk(p.c, threads: threads, minimumPerChunk: max(8, Parallel.minimumItems(of: p.inPlane))) { r in
                         var part = g
                         let m0 = r.lowerBound * mult
                         onyx_depthwise_conv2d_f32(px + xOff + r.lowerBound * p.inPlane, pw + m0 * Int(g.kernel_h * g.kernel_w),
-                                                  pb.map { $0 + m0 }, py + yOff + m0 * p.outPlane, Int64(r.count * mult),
+                                                  fuseBias.map { $0 + m0 }, py + yOff + m0 * p.outPlane, Int64(r.count * mult),
                                                   Int64(mult), &part, Int32(fuseAct.act.rawValue), fuseAct.alpha, fuseAct.beta)
                     }
-                    if let r = residual {
-                        onyx_channel_epilogue_f32(py + yOff, nil, nil, UnsafePointer(r.pointer(as: Float.self) + yOff),
+                    if residual != nil || ps != nil {
+                        onyx_channel_epilogue_f32(py + yOff, ps, ps != nil ? pb : nil,
+                                                  residual.map { UnsafePointer($0.pointer(as: Float.self) + yOff) },
                                                   Int64(p.m), Int64(p.outPlane), Int32(epilogue.act.rawValue),
                                                   epilogue.alpha, epilogue.beta)
                     }
@@ -97,12 +112,13 @@ enum ConvOp {
                 return
             }
             let pr = residual.map { UnsafePointer($0.pointer(as: Float.self)) }
-            if winograd == nil && FirstLayerConv.applies(p, residual: pr != nil) {
+            if winograd == nil && ps == nil && FirstLayerConv.applies(p, residual: pr != nil) {
                 FirstLayerConv.run(p, px: px, pw: pw, py: py, bias: pb, epilogue: epilogue, threads: threads)
                 return
             }
             guard let winograd else {
-                Im2colConv.run(p, px: px, pw: pw, py: py, bias: pb, residual: pr, epilogue: epilogue, threads: threads)
+                Im2colConv.run(p, px: px, pw: pw, py: py, scale: ps, bias: pb, residual: pr, epilogue: epilogue,
+                               threads: threads)
                 return
             }
             WinogradConv.run(p, weights: winograd, px: px, py: py, bias: pb, residual: pr, epilogue: epilogue,

@@ -140,36 +140,29 @@ enum EinsumOp {
             if outCount == 0 { return }
             var index = [Int](repeating: 0, count: order.count)
             var offsets = [Int](repeating: 0, count: xs.count)
-            for o in 0..<outCount {
-                var acc = zero
-                if sumCount > 0 {
-                    for _ in 0..<sumCount {
-                        var p = ptrs[0][offsets[0]]
-                        for k in 1..<ptrs.count { p = T.mul(p, ptrs[k][offsets[k]]) }
-                        acc = T.add(acc, p)
-                        // Advance the summed labels (the innermost of `order`).
-                        var d = order.count - 1
-                        while d >= outLabels.count {
-                            index[d] += 1
-                            for k in 0..<offsets.count { offsets[k] += strides[k][d] }
-                            if index[d] < dims[d] { break }
-                            for k in 0..<offsets.count { offsets[k] -= strides[k][d] * index[d] }
-                            index[d] = 0
-                            d -= 1
-                        }
-                    }
-                }
-                y[o] = acc
-                // Advance the output labels.
-                var d = outLabels.count - 1
-                while d >= 0 {
+            // Steps the labels order[lowest...top] like an odometer (top fastest), moving
+            // every operand's offset with them.
+            func advance(from top: Int, downTo lowest: Int) {
+                var d = top
+                while d >= lowest {
                     index[d] += 1
                     for k in 0..<offsets.count { offsets[k] += strides[k][d] }
-                    if index[d] < dims[d] { break }
+                    if index[d] < dims[d] { return }
                     for k in 0..<offsets.count { offsets[k] -= strides[k][d] * index[d] }
                     index[d] = 0
                     d -= 1
                 }
+            }
+            for o in 0..<outCount {
+                var acc = zero
+                for _ in 0..<sumCount {
+                    var p = ptrs[0][offsets[0]]
+                    for k in 1..<ptrs.count { p = T.mul(p, ptrs[k][offsets[k]]) }
+                    acc = T.add(acc, p)
+                    advance(from: order.count - 1, downTo: outLabels.count)   // the summed labels
+                }
+                y[o] = acc
+                advance(from: outLabels.count - 1, downTo: 0)   // the output's labels
             }
         }
     }

@@ -57,4 +57,7 @@ enum FusedAttributes {
     static let beta = "onyx.activation_beta"
     /// Set on a Conv whose fourth input is a residual added before the activation.
     static let residual = "onyx.residual"
+    /// Per-output-channel factors a Conv applies to its product before the bias: a
+    /// BatchNormalization folded without copying large weights (see `BatchNormFolding`).
+    static let scale = "onyx.scale"
 }

@@ -1,6 +1,13 @@
 /// Folds an inference BatchNormalization into the Conv that feeds it:
 /// w'[m] = w[m] * s[m], b'[m] = (b[m] - mean[m]) * s[m] + beta[m], s = scale / sqrt(var + eps).
+/// Large weights are not copied: the Conv keeps the model's w and multiplies its product by
+/// s in the epilogue (`FusedAttributes.scale`), so a session does not hold a second copy of
+/// every conv weight next to the model's (ResNet-50: 94 MB).
 enum BatchNormFolding {
+    /// Weights of at least this many floats (1 MiB) keep their storage and take the scale in
+    /// the epilogue; smaller ones are folded into a copy.
+    static let copyLimit = 1 << 18
+
     static func run(_ graph: Graph) throws -> Graph {
         var g = graph
         let uses = UseMap(g)
@@ -29,7 +36,8 @@ enum BatchNormFolding {
             let s = (0..<m).map { scale[$0] / (variance[$0] + epsilon).squareRoot() }
             let perFilter = w.count / max(m, 1)
             let src = w.pointer(as: Float.self)
-            let newW = try Tensor.makeFloat(w.shape) { dst, _ in
+            let scaleInEpilogue = w.count >= copyLimit && conv.attributes[FusedAttributes.scale] == nil
+            let newW = scaleInEpilogue ? w : try Tensor.makeFloat(w.shape) { dst, _ in
                 for f in 0..<m { for i in (f * perFilter)..<((f + 1) * perFilter) { dst[i] = src[i] * s[f] } }
             }
             let oldB: [Float] = conv.inputs.count > 2 && !conv.inputs[2].isEmpty
@@ -37,10 +45,12 @@ enum BatchNormFolding {
             guard oldB.count == m else { continue }
             let newB = try Tensor(shape: [m], floats: (0..<m).map { (oldB[$0] - mean[$0]) * s[$0] + beta[$0] })
             // New initializer names: the originals may be shared with other nodes.
-            let wName = freshName("\(bn.outputs[0])__folded_W", &used), bName = freshName("\(bn.outputs[0])__folded_B", &used)
-            g.initializers[wName] = newW
+            let wName = scaleInEpilogue ? conv.inputs[1] : freshName("\(bn.outputs[0])__folded_W", &used)
+            let bName = freshName("\(bn.outputs[0])__folded_B", &used)
+            if !scaleInEpilogue { g.initializers[wName] = newW }
             g.initializers[bName] = newB
             var fused = conv
+            if scaleInEpilogue { fused.attributes[FusedAttributes.scale] = .floats(s) }
             fused.inputs = [conv.inputs[0], wName, bName]
             fused.outputs = [bn.outputs[0]]
             fused.name = conv.name.isEmpty ? bn.name : conv.name
