@@ -20,7 +20,7 @@ import Testing
         return try! Tensor(shape: shape, floats: values)
     }
 
-    static func conv(_ t: ConvCase, winograd: Bool) throws -> (fast: Tensor, reference: Tensor) {
+    static func conv(_ t: ConvCase, winograd: Bool, narrow: Bool = false) throws -> (fast: Tensor, reference: Tensor) {
         let x = random([t.n, t.c, t.h, t.w], seed: t.c * 31 + t.h)
         let w = random([t.m, t.c / t.group, t.k, t.k], seed: t.m * 17 + t.k)
         let b = random([t.m], seed: 5)
@@ -32,7 +32,8 @@ import Testing
         let p = try ConvProblem(x: x, w: w, bias: b, window: attrs, group: t.group)
         // Two threads, so the per-thread channel split is exercised too.
         let fast = try ConvOp.run(p, x: x, w: w, bias: b, residual: nil, epilogue: .none,
-                              winograd: winograd ? WinogradConv.Weights(w) : nil, threads: 2)
+                              winograd: winograd ? WinogradConv.Weights(w) : nil,
+                              narrow: narrow ? NarrowConv.PackedWeights(w) : nil, threads: 2)
         return (fast, ReferenceKernels.conv2D(x: x, w: w, bias: b, group: t.group, geometry: p.window))
     }
 
@@ -167,6 +168,28 @@ import Testing
     @Test(arguments: im2colCases)
     func im2colMatchesReference(_ t: ConvCase) throws {
         let (fast, reference) = try Self.conv(t, winograd: false)
+        #expect(mismatch(fast, reference) == nil, "\(t): \(mismatch(fast, reference) ?? "")")
+    }
+
+    /// One small image with a long reduction: the packed-weight narrow kernel (AVX-512), with
+    /// output channels in whole pairs of panels, a lone last panel, a partial one, several
+    /// k blocks, and blocks of columns of every width.
+    static let narrowCases: [ConvCase] = [
+        .init(c: 64, m: 80, h: 7, w: 7, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1, n: 1),
+        .init(c: 600, m: 40, h: 5, w: 9, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1, n: 1),
+        .init(c: 300, m: 33, h: 8, w: 8, k: 1, stride: 2, pad: [0, 0, 0, 0], group: 1, n: 1),
+        .init(c: 64, m: 64, h: 14, w: 14, k: 3, stride: 2, pad: [1, 1, 1, 1], group: 1, n: 1),
+        .init(c: 40, m: 96, h: 3, w: 2, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1, n: 1),
+        // Two images whose pixels go side by side into one product (no narrow kernel): the
+        // packed weights must not change that path.
+        .init(c: 64, m: 80, h: 7, w: 7, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1, n: 2),
+    ]
+
+    @Test(arguments: narrowCases)
+    func narrowMatchesReference(_ t: ConvCase) throws {
+        try #require(NarrowConv.available, "the narrow kernel needs AVX-512; this CPU takes OpenBLAS")
+        try #require(NarrowConv.applies(weights: [t.m, t.c / t.group, t.k, t.k], group: t.group))
+        let (fast, reference) = try Self.conv(t, winograd: false, narrow: true)
         #expect(mismatch(fast, reference) == nil, "\(t): \(mismatch(fast, reference) ?? "")")
     }
 

@@ -131,6 +131,13 @@ void onyx_gemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *
 /// threads can split the columns.
 void onyx_gemm_packed(int64_t m, int64_t n, int64_t k, const float *pa, const float *b, int64_t ldb,
                       float *c, int64_t ldc, int64_t panel_begin, int64_t panel_end);
+/// C = A * B for few columns (n up to a few dozen, e.g. convs on 7x7 images) with A packed
+/// by onyx_gemm_pack_a: computes rows [row_begin, row_end) of C (row_begin a multiple of
+/// ONYX_GEMM_MR; B row-major k x n, row stride ldb). AVX-512 only: does nothing unless
+/// onyx_gemm_narrow_available() returns 1.
+int onyx_gemm_narrow_available(void);
+void onyx_gemm_narrow(int64_t m, int64_t n, int64_t k, const float *pa, const float *b, int64_t ldb, float *c,
+                      int64_t ldc, int64_t row_begin, int64_t row_end);
 /// "avx512", "avx2" or "portable": the micro-kernel this CPU runs.
 const char *onyx_gemm_packed_isa(void);
 /// onyx_gemm_packed with the named micro-kernel ("portable", "avx2", "avx512"), for tests of

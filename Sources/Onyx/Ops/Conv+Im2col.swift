@@ -42,7 +42,7 @@ enum Im2colConv {
 
     static func run(_ p: ConvProblem, px: UnsafePointer<Float>, pw: UnsafePointer<Float>, py: UnsafeMutablePointer<Float>,
                     scale: UnsafePointer<Float>? = nil, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
-                    epilogue: Epilogue, threads: Int) {
+                    epilogue: Epilogue, threads: Int, packed: NarrowConv.PackedWeights? = nil) {
         if imagesPerBlock(p) > 1 {
             runImageBlocks(p, px: px, pw: pw, py: py, scale: scale, bias: bias, residual: residual, epilogue: epilogue,
                            threads: threads)
@@ -56,6 +56,9 @@ enum Im2colConv {
         let g = p.geometry
         let pointwise = p.isPointwise
         let hasEpilogue = scale != nil || bias != nil || residual != nil || epilogue.act != ONYX_ACT_NONE
+        // Few columns per block (small images): the packed-weight narrow kernel, whose parts
+        // split the channels in whole pairs of panels.
+        let narrow = nb <= NarrowConv.maxColumns && p.group == 1 ? packed?.pointer : nil
         // One col buffer per chunk, taken here on the run's thread so it is planned memory.
         let chunks = Parallel.chunkCount(tasks, threads: threads)
         let scratch = pointwise ? nil : ScratchBuffer(floats: chunks * p.kSize * nb)
@@ -66,7 +69,9 @@ enum Im2colConv {
             for task in range {
                 let part = task % mParts, rest = task / mParts
                 let block = rest % blocks, gi = (rest / blocks) % p.group, img = rest / (blocks * p.group)
-                let m0 = mg * part / mParts, m1 = mg * (part + 1) / mParts
+                let (m0, m1) = narrow != nil ? NarrowConv.rows(part: part, of: mParts, m: mg)
+                    : (mg * part / mParts, mg * (part + 1) / mParts)
+                if m0 >= m1 { continue }
                 let p0 = block * nb, p1 = min(p.outPlane, p0 + nb)
                 let xg = px + (img * p.c + gi * p.cg) * p.inPlane
                 let yOff = (img * p.m + gi * mg + m0) * p.outPlane + p0
@@ -77,9 +82,15 @@ enum Im2colConv {
                 } else {
                     src = xg + p0; ldb = p.inPlane
                 }
-                Sgemm.runSingle(transA: false, transB: false, m: m1 - m0, n: p1 - p0, k: p.kSize, alpha: 1,
-                                a: pw + (gi * mg + m0) * p.kSize, lda: p.kSize, b: src, ldb: ldb,
-                                beta: 0, c: py + yOff, ldc: p.outPlane)
+                if let narrow {
+                    // Rows m0..<m1 of the whole product; C starts at the image's row 0.
+                    onyx_gemm_narrow(Int64(mg), Int64(p1 - p0), Int64(p.kSize), narrow, src, Int64(ldb),
+                                     py + yOff - m0 * p.outPlane, Int64(p.outPlane), Int64(m0), Int64(m1))
+                } else {
+                    Sgemm.runSingle(transA: false, transB: false, m: m1 - m0, n: p1 - p0, k: p.kSize, alpha: 1,
+                                    a: pw + (gi * mg + m0) * p.kSize, lda: p.kSize, b: src, ldb: ldb,
+                                    beta: 0, c: py + yOff, ldc: p.outPlane)
+                }
                 if hasEpilogue {
                     finish(py + yOff, ld: p.outPlane, rows: m1 - m0, columns: p1 - p0, scale: scale.map { $0 + gi * mg + m0 },
                            bias: bias.map { $0 + gi * mg + m0 }, residual: residual.map { $0 + yOff }, epilogue)
