@@ -55,12 +55,15 @@ void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, c
     for (int64_t m = 0; m < rows; m++) {
         float *ym = y + m * ldy;
         const float b = bias ? bias[m] : 0.0f;
-        if (scale) {
+        const float *rm = res ? res + m * ldr : 0;
+        if (scale) {   // one pass: the scale joins the bias, residual and activation
             const float s = scale[m];
-            for (int64_t j = 0; j < cols; j++) ym[j] *= s;
-        }
-        if (res) {
-            const float *rm = res + m * ldr;
+            if (rm) {
+                for (int64_t j = 0; j < cols; j++) ym[j] = onyx_activate(ym[j] * s + b + rm[j], act, alpha, beta);
+            } else {
+                for (int64_t j = 0; j < cols; j++) ym[j] = onyx_activate(ym[j] * s + b, act, alpha, beta);
+            }
+        } else if (rm) {
             for (int64_t j = 0; j < cols; j++) ym[j] = onyx_activate(ym[j] + b + rm[j], act, alpha, beta);
         } else {
             for (int64_t j = 0; j < cols; j++) ym[j] = onyx_activate(ym[j] + b, act, alpha, beta);
