@@ -47,7 +47,8 @@ enum EinsumOp {
 
     static func make(_ ctx: OpContext) throws -> Kernel {
         let text = try ctx.string("equation", default: "")
-        let eq = try Equation(text)
+        let eq: Equation
+        do { eq = try Equation(text) } catch let e as KernelError { throw ctx.invalid("equation", e.message) }
         guard eq.inputs.count == ctx.node.inputs.count else {
             throw ctx.invalid("equation", "'\(text)' has \(eq.inputs.count) operand terms for \(ctx.node.inputs.count) inputs")
         }
