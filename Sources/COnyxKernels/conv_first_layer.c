@@ -97,7 +97,11 @@ static inline void first_layer_block(const int nv, const float *phases, const in
     const int64_t plane = g->out_h * g->out_w;
     const int64_t left = g->out_w - ow0;   // outputs of this row from ow0 on
     const __m512 zero = _mm512_setzero_ps(), lo = _mm512_set1_ps(alpha), hi = _mm512_set1_ps(beta);
-    for (int i = 0; i < mb; i++) {
+    // Unrolled over the block's 4 rows (a loop bounded by mb would index the accumulators
+    // at run time and force all 24 of them through the stack).
+#pragma clang loop unroll(full)
+    for (int i = 0; i < FL_MB; i++) {
+        if (i >= mb) continue;
         float *yr = y + (m0 + i) * plane + oh * g->out_w + ow0;
 #pragma clang loop unroll(full)
         for (int v = 0; v < FL_MAXV; v++) {
