@@ -169,6 +169,16 @@ import Testing
         blocked.inputs = [("x", 1, [2, 3])]
         blocked.initializer("s", dims: [2, 1], floats: [0.1, 0.2])
         #expect(error(blocked, ["x": x]).contains("does not block data [2, 3] along axis 1 in blocks of 2 (expected [2, 2])"))
+        // A blocked scale of lower rank than the data (found in review: it indexed past the shape).
+        var lowRank = RobustnessTests.single("DequantizeLinear", inputs: ["x", "s"], int: ["axis": 1, "block_size": 4], opset: 21)
+        lowRank.inputs = [("x", 2, [2, 3])]
+        lowRank.initializer("s", dims: [2], floats: [0.5, 0.25])
+        let bytes = try Tensor(shape: [2, 3], scalars: [UInt8(1), 2, 3, 4, 5, 6])
+        #expect(error(lowRank, ["x": bytes]).contains("scale shape [2] does not block data [2, 3]"))
+        var lowRankQ = RobustnessTests.single("QuantizeLinear", inputs: ["x", "s"], int: ["axis": 1, "block_size": 4], opset: 21)
+        lowRankQ.inputs = [("x", 1, [2, 3])]
+        lowRankQ.initializer("s", dims: [2], floats: [0.5, 0.25])
+        #expect(error(lowRankQ, ["x": x]).contains("scale shape [2] does not block data [2, 3]"))
         // An output type Onyx does not quantize to (float8e4m3fn) is refused at load.
         var f8 = RobustnessTests.single("QuantizeLinear", inputs: ["x", "s"], int: ["output_dtype": 17], opset: 21)
         f8.inputs = [("x", 1, [2, 3])]
@@ -186,6 +196,20 @@ import Testing
         zp.initializer("s", dims: [], floats: [0.5])
         zp.initializer("z", dims: [], floats: [0])
         #expect(error(zp, ["x": try Tensor(shape: [2], scalars: [Int64(1), 2])]).contains("x must be"))
+    }
+
+    /// Zero-size operands may carry huge sizes beside the zero (found in review: Einsum
+    /// multiplied the label sizes with trapping arithmetic).
+    @Test func einsumOverZeroSizeOperandsDoesNotOverflow() throws {
+        let big = try Tensor(shape: [1 << 30, 0], floats: [])
+        func plan(_ equation: String) throws -> ExecutionPlan {
+            try ExecutionPlan(graph: OptimizerPassTests.graph(
+                [OptimizerPassTests.node("Einsum", ["a", "b", "c"], ["y"], ["equation": .string(equation)])],
+                inputs: ["a", "b", "c"]))
+        }
+        let sum = try #require(try plan("az,by,cx->").execute(["a": big, "b": big, "c": big])["y"])
+        #expect(sum.shape == [] && sum.floats == [0])
+        #expect(throws: (any Error).self) { try plan("az,by,cx->abcxyz").execute(["a": big, "b": big, "c": big]) }
     }
 
     @Test func scatterAndGatherNDRefuseIndicesOutsideTheData() throws {

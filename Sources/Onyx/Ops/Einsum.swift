@@ -128,8 +128,15 @@ enum EinsumOp {
             return s
         }
         let outShape = outLabels.map { size[$0]! }
-        let outCount = outShape.reduce(1, *), sumCount = summed.map { size[$0]! }.reduce(1, *)
-        _ = try checkedElementCount(outShape)
+        // Sizes multiply without trapping: a zero-size label can hide huge ones beside it.
+        let outCount = try checkedElementCount(outShape)
+        let sumSizes = summed.map { size[$0]! }
+        var sumCount = sumSizes.contains(0) ? 0 : 1
+        for s in sumSizes where sumCount > 0 {
+            let (p, overflow) = sumCount.multipliedReportingOverflow(by: s)
+            guard !overflow else { throw KernelError("equation '\(text)' sums over too many terms") }
+            sumCount = p
+        }
         let (work, overflow) = outCount.multipliedReportingOverflow(by: sumCount)
         guard !overflow, work <= 1 << 34 else {
             throw KernelError("equation '\(text)' needs \(outCount) outputs x \(sumCount) terms: too much work")

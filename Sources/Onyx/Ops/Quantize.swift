@@ -16,28 +16,32 @@ enum QuantizeOps {
             let count = scale.reduce(1, *)
             perTensor = count == 1   // any single value, as the reference reads it
             blocked = blockSize > 0 && !perTensor
-            // The axis matters only when the scale has more than one value.
-            let rank = max(data.count, 1)
-            guard perTensor || (-rank..<rank).contains(axis) else {
-                throw KernelError("axis \(axis) is outside the data's rank \(data.count)")
-            }
-            let a = data.isEmpty || perTensor ? 0 : (axis < 0 ? axis + rank : axis)
-            outer = data.isEmpty ? 1 : data[..<a].reduce(1, *)
-            dim = data.isEmpty ? 1 : data[a]
-            inner = data.isEmpty ? 1 : data[(a + 1)...].reduce(1, *)
             self.blockSize = max(blockSize, 1)
-            scaleDim = scale.isEmpty ? 1 : (blocked ? scale[a] : count)
-            if perTensor { return }
+            if perTensor {
+                (outer, dim, inner, scaleDim) = (1, data.reduce(1, *), 1, 1)
+                return
+            }
+            // Several values: per axis or blocked, checked before any index is read.
+            let rank = data.count
+            guard rank > 0, (-rank..<rank).contains(axis) else {
+                throw KernelError("axis \(axis) is outside the data's rank \(rank) (scale shape \(scale))")
+            }
+            let a = axis < 0 ? axis + rank : axis
+            outer = data[..<a].reduce(1, *)
+            dim = data[a]
+            inner = data[(a + 1)...].reduce(1, *)
             if blocked {
                 var expected = data
                 expected[a] = data[a] == 0 ? 0 : (data[a] - 1) / blockSize + 1   // no overflow for huge blocks
-                guard scale.count == data.count, scale == expected else {
+                guard scale == expected else {
                     throw KernelError("scale shape \(scale) does not block data \(data) along axis \(a) in blocks of \(blockSize) (expected \(expected))")
                 }
+                scaleDim = scale[a]
             } else {
-                guard scale.count == 1, count == dim, !data.isEmpty else {
-                    throw KernelError("scale shape \(scale) is neither one value nor one per index of axis \(axis) (size \(data.isEmpty ? 0 : dim)) of data \(data)")
+                guard scale.count == 1, count == dim else {
+                    throw KernelError("scale shape \(scale) is neither one value nor one per index of axis \(axis) (size \(dim)) of data \(data)")
                 }
+                scaleDim = count
             }
         }
 
