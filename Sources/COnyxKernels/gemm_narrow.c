@@ -64,8 +64,14 @@ static void narrow_any(int nc, int64_t kc, const float *a0, const float *a1, con
 
 int onyx_gemm_narrow_available(void) {
 #if defined(__x86_64__) && defined(__clang__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+    static int known = -1;   // asked once: the answer never changes (a benign race at worst)
+    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (k < 0) {
+        __builtin_cpu_init();
+        k = __builtin_cpu_supports("avx512f") ? 1 : 0;
+        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+    }
+    return k;
 #else
     return 0;
 #endif

@@ -16,7 +16,7 @@ enum FirstLayerConv {
     /// The label a conv with these constant weights gets at load, when its geometry fits.
     static func likely(weights: [Int], group: Int, window: WindowAttributes) -> Bool {
         available && group == 1 && weights.count == 4 && weights[1] <= 4 && weights[2] * weights[3] <= 64
-            && (window.dilations ?? [1, 1]).allSatisfy { $0 == 1 }
+            && (window.dilations ?? [1, 1]).allSatisfy { $0 == 1 } && (window.strides ?? [1, 1]).allSatisfy { $0 <= 4 }
     }
 
     /// True when this CPU and conv take the direct kernel (bias and activation fuse; a fused

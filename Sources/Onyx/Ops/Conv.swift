@@ -26,7 +26,10 @@ enum ConvOp {
         // With constant weights the algorithm (and so the profile label) is known at load;
         // Winograd weights are transformed once, on first use.
         let constW = ctx.constants[ctx.node.inputs[1]].flatMap { $0.elementType == .float32 ? $0 : nil }
-        var label = constW.map { algorithm(weights: $0.shape, group: group, window: window).rawValue } ?? "conv"
+        var algo = constW.map { algorithm(weights: $0.shape, group: group, window: window) }
+        // The direct first layer takes no fused residual and no epilogue scale (see FirstLayerConv.applies).
+        if algo == .firstLayer && (hasResidual || ctx.node.attributes[FusedAttributes.scale] != nil) { algo = .im2col }
+        var label = algo?.rawValue ?? "conv"
         let winograd = constW.flatMap { w in
             WinogradConv.applies(weights: w.shape, group: group, window: window)
                 && (channelScale == nil || channelScale?.count == w.shape[0])
