@@ -21,14 +21,7 @@ static int64_t padded_rows(const onyx_conv_geometry *g) { return (g->out_h - 1) 
 
 int onyx_conv_first_layer_applies(const onyx_conv_geometry *g) {
 #if defined(__x86_64__) && defined(__clang__)
-    static int avx512 = -1;   // asked once: the answer never changes (a benign race at worst)
-    int has = __atomic_load_n(&avx512, __ATOMIC_RELAXED);
-    if (has < 0) {
-        __builtin_cpu_init();
-        has = __builtin_cpu_supports("avx512f") ? 1 : 0;
-        __atomic_store_n(&avx512, has, __ATOMIC_RELAXED);
-    }
-    if (!has) return 0;
+    if (!onyx_cpu_has_avx512()) return 0;
     return g->channels >= 1 && g->channels <= 4 && g->dilation_h == 1 && g->dilation_w == 1 &&
            g->stride_w >= 1 && g->stride_w <= 4 && g->stride_h >= 1 && g->out_h > 0 && g->out_w > 0 &&
            g->kernel_h * g->kernel_w <= 64;

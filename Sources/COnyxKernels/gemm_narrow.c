@@ -62,20 +62,7 @@ static void narrow_any(int nc, int64_t kc, const float *a0, const float *a1, con
 }
 #endif
 
-int onyx_gemm_narrow_available(void) {
-#if defined(__x86_64__) && defined(__clang__)
-    static int known = -1;   // asked once: the answer never changes (a benign race at worst)
-    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
-    if (k < 0) {
-        __builtin_cpu_init();
-        k = __builtin_cpu_supports("avx512f") ? 1 : 0;
-        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
-    }
-    return k;
-#else
-    return 0;
-#endif
-}
+int onyx_gemm_narrow_available(void) { return onyx_cpu_has_avx512(); }
 
 void onyx_gemm_narrow(int64_t m, int64_t n, int64_t k, const float *pa, const float *b, int64_t ldb, float *c,
                       int64_t ldc, int64_t row_begin, int64_t row_end) {

@@ -27,6 +27,9 @@ typedef struct {
 #define ONYX_MULTIVERSION
 #endif
 
+/// 1 when this CPU runs AVX-512F code (asked once per process).
+int onyx_cpu_has_avx512(void);
+
 /// The opaque run allocator bound to the calling thread (NULL when none).
 void *onyx_thread_run_allocator(void);
 void onyx_thread_set_run_allocator(void *allocator);
