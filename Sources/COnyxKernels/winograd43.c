@@ -42,6 +42,7 @@ void onyx_winograd43_weights(const float *w, int64_t out_channels, int64_t in_ch
 ONYX_MULTIVERSION
 void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t channels,
                            int64_t c_begin, int64_t c_end, int64_t tiles_h, int64_t tiles_w, float *v) {
+    if (onyx_winograd43_input_avx512(x, g, channels, c_begin, c_end, tiles_h, tiles_w, v)) return;
     const int64_t tiles = onyx_winograd43_row_stride(tiles_h * tiles_w); // row stride of v / mm
     const int64_t width = tiles_w * 4 + 2; // input columns a tile row reads
     float rows[6][width];

@@ -53,6 +53,10 @@ import Testing
         .init(c: 24, m: 210, h: 26, w: 26, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1),
         // Three images, ragged last tile column and row, 200 output channels.
         .init(c: 64, m: 200, h: 19, w: 30, k: 3, stride: 1, pad: [1, 0, 0, 1], group: 1, n: 3),
+        // Tile rows of 18 and 33 tiles: the AVX-512 input transform's second group of 16 tiles
+        // in a row (ragged), with wide and lopsided padding.
+        .init(c: 3, m: 5, h: 9, w: 70, k: 3, stride: 1, pad: [2, 1, 1, 3], group: 1),
+        .init(c: 2, m: 4, h: 5, w: 130, k: 3, stride: 1, pad: [0, 2, 2, 0], group: 1, n: 1),
     ]
 
     /// Every micro-kernel this CPU can run (the others are skipped, and say so).

@@ -162,6 +162,11 @@ static inline int64_t onyx_winograd43_row_stride(int64_t tiles) { return (tiles 
 void onyx_winograd43_input(const float *x, const onyx_conv_geometry *g, int64_t channels,
                            int64_t c_begin, int64_t c_end, int64_t tiles_h, int64_t tiles_w, float *v);
 
+/// The input transform with AVX-512 (sixteen tiles per vector, see winograd43_avx512.c),
+/// called by onyx_winograd43_input; returns 0 (v untouched) when the CPU lacks AVX-512.
+int onyx_winograd43_input_avx512(const float *x, const onyx_conv_geometry *g, int64_t channels, int64_t c_begin,
+                                 int64_t c_end, int64_t tiles_h, int64_t tiles_w, float *v);
+
 /// Output transform of one image (mm rows onyx_winograd43_row_stride(tiles) apart): y[m] tile t = A^T mm[.][m][t] A, clipped to the output.
 /// Output channels [m_begin, m_end) only, with the epilogue fused:
 /// y = act(tile + bias[m] + residual[m, oh, ow]) (bias and residual may be NULL).
