@@ -46,6 +46,7 @@ ONYX_MULTIVERSION
 void onyx_im2col_range_ld_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1,
                               int64_t width) {
     if (p1 <= p0 || g->out_w <= 0) return;
+    if (onyx_im2col_avx512(x, g, col, p0, p1, width)) return;
     const int64_t kw = g->kernel_w, sw = g->stride_w;
     // Kernel columns in batches of KJ_BATCH, so their bounds live on the stack (1-D convs
     // can have kernels thousands wide).

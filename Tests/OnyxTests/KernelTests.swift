@@ -167,6 +167,11 @@ import Testing
         .init(c: 6, m: 16, h: 14, w: 14, k: 5, stride: 1, pad: [0, 0, 0, 0], group: 1, n: 7),
         .init(c: 6, m: 40, h: 9, w: 9, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 2, n: 5),
         .init(c: 32, m: 48, h: 7, w: 7, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1, n: 3),
+        // Output rows of 36 and 66 pixels (three and five 16-lane pieces for the AVX-512
+        // im2col), stride-2 loads running past the row's end, lopsided pads; stride 3 (scalar).
+        .init(c: 5, m: 4, h: 11, w: 70, k: 5, stride: 2, pad: [2, 3, 1, 2], group: 1, n: 1),
+        .init(c: 5, m: 3, h: 4, w: 64, k: 3, stride: 1, pad: [0, 2, 1, 2], group: 1, n: 2),
+        .init(c: 5, m: 6, h: 6, w: 50, k: 3, stride: 3, pad: [1, 1, 1, 1], group: 1),
     ]
 
     @Test(arguments: im2colCases)

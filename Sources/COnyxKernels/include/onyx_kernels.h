@@ -63,6 +63,10 @@ void onyx_im2col_range_f32(const float *x, const onyx_conv_geometry *g, float *c
 /// The same with rows `ld` floats apart (ld >= p1 - p0): several images side by side.
 void onyx_im2col_range_ld_f32(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1,
                               int64_t ld);
+/// onyx_im2col_range_ld_f32 with AVX-512 for strides 1 and 2 and dilation 1 (called by it);
+/// returns 0 (col untouched) for other convs or when the CPU lacks AVX-512.
+int onyx_im2col_avx512(const float *x, const onyx_conv_geometry *g, float *col, int64_t p0, int64_t p1,
+                       int64_t width);
 
 /// Direct conv for a first layer (1-4 input channels, no dilation, one group), AVX-512:
 /// `applies` says whether this CPU and geometry take it; `prepare` writes the padded input
