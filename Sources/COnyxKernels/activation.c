@@ -23,18 +23,32 @@ void onyx_activation_f32(const float *x, float *y, int64_t n, int act, float alp
     }
 }
 
+// One row of an epilogue: y = act(y * s + b (+ r)). Inlined with `act` a constant (see
+// EPILOGUE_BY_ACT), so each activation gets its own short loop: with `act` a variable the
+// compiler vectorized every case and blended them, ~2.4 floats/ns instead of ~10 from L1.
+__attribute__((always_inline))
+static inline void epilogue_row(float *y, const float *r, int64_t n, float s, float b, int act, float alpha, float beta) {
+    if (r) {
+        for (int64_t i = 0; i < n; i++) y[i] = onyx_activate(y[i] * s + b + r[i], act, alpha, beta);
+    } else {
+        for (int64_t i = 0; i < n; i++) y[i] = onyx_activate(y[i] * s + b, act, alpha, beta);
+    }
+}
+
+#define EPILOGUE_BY_ACT(act, y, r, n, s, b)                                                    \
+    switch (act) {                                                                            \
+    case ONYX_ACT_RELU: epilogue_row(y, r, n, s, b, ONYX_ACT_RELU, alpha, beta); break;       \
+    case ONYX_ACT_CLIP: epilogue_row(y, r, n, s, b, ONYX_ACT_CLIP, alpha, beta); break;       \
+    case ONYX_ACT_LEAKY: epilogue_row(y, r, n, s, b, ONYX_ACT_LEAKY, alpha, beta); break;     \
+    default: epilogue_row(y, r, n, s, b, ONYX_ACT_NONE, alpha, beta); break;                  \
+    }
+
 ONYX_MULTIVERSION
 void onyx_channel_epilogue_f32(float *y, const float *scale, const float *shift, const float *residual,
                                int64_t channels, int64_t plane, int act, float alpha, float beta) {
     for (int64_t c = 0; c < channels; c++) {
-        float *yc = y + c * plane;
         const float s = scale ? scale[c] : 1.0f, b = shift ? shift[c] : 0.0f;
-        if (residual) {
-            const float *rc = residual + c * plane;
-            for (int64_t i = 0; i < plane; i++) yc[i] = onyx_activate(yc[i] * s + b + rc[i], act, alpha, beta);
-        } else {
-            for (int64_t i = 0; i < plane; i++) yc[i] = onyx_activate(yc[i] * s + b, act, alpha, beta);
-        }
+        EPILOGUE_BY_ACT(act, y + c * plane, residual ? residual + c * plane : 0, plane, s, b)
     }
 }
 
@@ -53,20 +67,7 @@ ONYX_MULTIVERSION
 void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, const float *scale, const float *bias,
                             const float *res, int64_t ldr, int act, float alpha, float beta) {
     for (int64_t m = 0; m < rows; m++) {
-        float *ym = y + m * ldy;
-        const float b = bias ? bias[m] : 0.0f;
-        const float *rm = res ? res + m * ldr : 0;
-        if (scale) {   // one pass: the scale joins the bias, residual and activation
-            const float s = scale[m];
-            if (rm) {
-                for (int64_t j = 0; j < cols; j++) ym[j] = onyx_activate(ym[j] * s + b + rm[j], act, alpha, beta);
-            } else {
-                for (int64_t j = 0; j < cols; j++) ym[j] = onyx_activate(ym[j] * s + b, act, alpha, beta);
-            }
-        } else if (rm) {
-            for (int64_t j = 0; j < cols; j++) ym[j] = onyx_activate(ym[j] + b + rm[j], act, alpha, beta);
-        } else {
-            for (int64_t j = 0; j < cols; j++) ym[j] = onyx_activate(ym[j] + b, act, alpha, beta);
-        }
+        const float s = scale ? scale[m] : 1.0f, b = bias ? bias[m] : 0.0f;
+        EPILOGUE_BY_ACT(act, y + m * ldy, res ? res + m * ldr : 0, cols, s, b)
     }
 }
