@@ -33,7 +33,7 @@ import Testing
         // Two threads, so the per-thread channel split is exercised too.
         let fast = try ConvOp.run(p, x: x, w: w, bias: b, residual: nil, epilogue: .none,
                               winograd: winograd ? WinogradConv.Weights(w) : nil,
-                              narrow: narrow ? NarrowConv.PackedWeights(w) : nil, threads: 2)
+                              narrow: narrow ? PackedWeights(w, layout: .narrow) : nil, threads: 2)
         return (fast, ReferenceKernels.conv2D(x: x, w: w, bias: b, group: t.group, geometry: p.window))
     }
 
@@ -200,6 +200,51 @@ import Testing
         try #require(NarrowConv.applies(weights: [t.m, t.c / t.group, t.k, t.k], group: t.group))
         let (fast, reference) = try Self.conv(t, winograd: false, narrow: true)
         #expect(mismatch(fast, reference) == nil, "\(t): \(mismatch(fast, reference) ?? "")")
+    }
+
+    /// Products a few hundred columns wide: the panel kernel (AVX-512) with B panels from a 1x1
+    /// conv's input or from im2col, a partial last panel of rows and of columns, several k
+    /// blocks, channels split between the two threads, and the epilogue (scale, bias,
+    /// residual, activation) applied as it stores; against the reference conv with the same
+    /// epilogue applied after it.
+    static let panelCases: [ConvCase] = [
+        .init(c: 40, m: 30, h: 13, w: 13, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1, n: 1),
+        .init(c: 20, m: 25, h: 30, w: 29, k: 3, stride: 2, pad: [1, 0, 1, 1], group: 1, n: 1),
+        .init(c: 300, m: 24, h: 12, w: 12, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1, n: 1),
+        .init(c: 16, m: 12, h: 31, w: 32, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1, n: 2),
+        .init(c: 7, m: 13, h: 11, w: 40, k: 5, stride: 1, pad: [2, 2, 2, 2], group: 1, n: 1),
+    ]
+
+    @Test(arguments: panelCases)
+    func panelsMatchReference(_ t: ConvCase) throws {
+        try #require(PanelConv.available, "the panel kernel needs AVX-512; this CPU takes OpenBLAS")
+        let x = Self.random([t.n, t.c, t.h, t.w], seed: t.c * 7 + t.w)
+        let w = Self.random([t.m, t.c, t.k, t.k], seed: t.m * 5 + t.k)
+        let b = Self.random([t.m], seed: 9), scale = Self.random([t.m], seed: 11)
+        var node = Node(name: "conv", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["y"], attributes: [:], index: 0)
+        node.attributes = ["pads": .ints(t.pad.map(Int64.init)), "strides": .ints([Int64(t.stride), Int64(t.stride)])]
+        let attrs = try WindowAttributes(OpContext(node: node, opset: 13, constants: [:]), kernelRequired: false)
+        let p = try ConvProblem(x: x, w: w, bias: b, window: attrs, group: 1)
+        #expect(p.outPlane <= PanelConv.maxPixels && p.outPlane > NarrowConv.maxColumns, "\(t) would not take the panel kernel")
+        let residual = Self.random(p.outputShape, seed: 13)
+        for act in [ONYX_ACT_NONE, ONYX_ACT_RELU, ONYX_ACT_CLIP] {
+            let epilogue = Epilogue(act: act, alpha: -0.5, beta: 0.75, name: "")
+            let fast = try ConvOp.run(p, x: x, w: w, scale: scale, bias: b, residual: residual, epilogue: epilogue,
+                                      panels: PackedWeights(w, layout: .panels), threads: 2)
+            let plain = ReferenceKernels.conv2D(x: x, w: w, bias: nil, group: 1, geometry: p.window).floats
+            let s = scale.floats, bias = b.floats, r = residual.floats, plane = p.outPlane
+            let want = plain.indices.map { i -> Float in
+                let ch = (i / plane) % t.m
+                let v = plain[i] * s[ch] + bias[ch] + r[i]
+                switch act {
+                case ONYX_ACT_RELU: return max(v, 0)
+                case ONYX_ACT_CLIP: return min(max(v, -0.5), 0.75)
+                default: return v
+                }
+            }
+            let reference = try Tensor(shape: p.outputShape, floats: want)
+            #expect(mismatch(fast, reference) == nil, "\(t) act \(act.rawValue): \(mismatch(fast, reference) ?? "")")
+        }
     }
 
     /// First layers (1-4 input channels): the direct kernel (AVX-512), with strides 1-4,

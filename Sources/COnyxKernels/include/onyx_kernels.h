@@ -145,6 +145,32 @@ void onyx_gemm_packed(int64_t m, int64_t n, int64_t k, const float *pa, const fl
 int onyx_gemm_narrow_available(void);
 void onyx_gemm_narrow(int64_t m, int64_t n, int64_t k, const float *pa, const float *b, int64_t ldb, float *c,
                       int64_t ldc, int64_t row_begin, int64_t row_end);
+/// C = A * B with both operands in panels (AVX-512 only: does nothing unless
+/// onyx_gemm_panels_available() returns 1). A: panels of ONYX_PANEL_MR rows laid out
+/// [k][MR], zero rows past m (onyx_gemm_panels_pack_a). B: panels of ONYX_PANEL_NR columns
+/// laid out [k][NR], zero columns past n (onyx_gemm_panels_pack_b, onyx_im2col_panels_f32).
+/// Computes rows [row_begin, row_end) of C (m x n, row stride ldc; row_begin a multiple
+/// of ONYX_PANEL_MR), so threads can split the rows. With `ep` (may be NULL) each row r of
+/// C becomes act(C * scale[r] + bias[r] + residual[r * ldr + j]) as it is stored.
+#define ONYX_PANEL_MR 12
+#define ONYX_PANEL_NR 32
+int onyx_gemm_panels_available(void);
+int64_t onyx_gemm_panels_a_floats(int64_t m, int64_t k);
+int64_t onyx_gemm_panels_b_floats(int64_t n, int64_t k);
+void onyx_gemm_panels_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *pa);
+void onyx_gemm_panels_pack_b(const float *b, int64_t ldb, int64_t k, int64_t n, float *pb);
+typedef struct {
+    const float *scale, *bias;   /* per row of C; NULL: 1 and 0 */
+    const float *residual;       /* laid out as C with row stride ldr; NULL: none */
+    int64_t ldr;
+    int act;
+    float alpha, beta;
+} onyx_epilogue;
+void onyx_gemm_panels(int64_t m, int64_t n, int64_t k, const float *pa, const float *pb, float *c, int64_t ldc,
+                      int64_t row_begin, int64_t row_end, const onyx_epilogue *ep);
+/// im2col of output pixels [p0, p1) straight into B panels (onyx_gemm_panels_b_floats(p1 - p0,
+/// channels * kernel_h * kernel_w) floats), the last panel's missing columns zero.
+void onyx_im2col_panels_f32(const float *x, const onyx_conv_geometry *g, float *pb, int64_t p0, int64_t p1);
 /// "avx512", "avx2" or "portable": the micro-kernel this CPU runs.
 const char *onyx_gemm_packed_isa(void);
 /// onyx_gemm_packed with the named micro-kernel ("portable", "avx2", "avx512"), for tests of

@@ -42,7 +42,7 @@ enum Im2colConv {
 
     static func run(_ p: ConvProblem, px: UnsafePointer<Float>, pw: UnsafePointer<Float>, py: UnsafeMutablePointer<Float>,
                     scale: UnsafePointer<Float>? = nil, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
-                    epilogue: Epilogue, threads: Int, packed: NarrowConv.PackedWeights? = nil) {
+                    epilogue: Epilogue, threads: Int, packed: PackedWeights? = nil, panels: PackedWeights? = nil) {
         if imagesPerBlock(p) > 1 {
             runImageBlocks(p, px: px, pw: pw, py: py, scale: scale, bias: bias, residual: residual, epilogue: epilogue,
                            threads: threads)
@@ -59,21 +59,41 @@ enum Im2colConv {
         // Few columns per block (small images): the packed-weight narrow kernel, whose parts
         // split the channels in whole pairs of panels.
         let narrow = nb <= NarrowConv.maxColumns && p.group == 1 ? packed?.pointer : nil
-        // One col buffer per chunk, taken here on the run's thread so it is planned memory.
+        // Wider blocks of images up to PanelConv.maxPixels: the panel kernel, parts in whole panels.
+        let panel = narrow == nil && nb > NarrowConv.maxColumns && p.group == 1 && p.outPlane <= PanelConv.maxPixels
+            ? panels?.pointer : nil
+        // One col buffer (or B panels) per chunk, taken here on the run's thread so it is planned memory.
         let chunks = Parallel.chunkCount(tasks, threads: threads)
-        let scratch = pointwise ? nil : ScratchBuffer(floats: chunks * p.kSize * nb)
+        let colFloats = panel != nil ? Int(onyx_gemm_panels_b_floats(Int64(nb), Int64(p.kSize))) : p.kSize * nb
+        let scratch = pointwise && panel == nil ? nil : ScratchBuffer(floats: chunks * colFloats)
         defer { scratch?.release() }
         Parallel.forEachChunk(tasks, threads: threads) { range, chunk in
-            let col = scratch.map { $0.pointer + chunk * p.kSize * nb }
+            let col = scratch.map { $0.pointer + chunk * colFloats }
             var geometry = g
             for task in range {
                 let part = task % mParts, rest = task / mParts
                 let block = rest % blocks, gi = (rest / blocks) % p.group, img = rest / (blocks * p.group)
                 let (m0, m1) = narrow != nil ? NarrowConv.rows(part: part, of: mParts, m: mg)
+                    : panel != nil ? PanelConv.rows(part: part, of: mParts, m: mg)
                     : (mg * part / mParts, mg * (part + 1) / mParts)
                 if m0 >= m1 { continue }
                 let p0 = block * nb, p1 = min(p.outPlane, p0 + nb)
                 let xg = px + (img * p.c + gi * p.cg) * p.inPlane
+                if let panel, let pb = col {
+                    if pointwise {
+                        onyx_gemm_panels_pack_b(xg + p0, Int64(p.inPlane), Int64(p.kSize), Int64(p1 - p0), pb)
+                    } else {
+                        onyx_im2col_panels_f32(xg, &geometry, pb, Int64(p0), Int64(p1))
+                    }
+                    // Row 0 of the image's product; the kernel computes rows m0..<m1 and finishes them.
+                    let y0 = img * p.m * p.outPlane + p0
+                    var finish = onyx_epilogue(scale: scale, bias: bias, residual: residual.map { $0 + y0 },
+                                               ldr: Int64(p.outPlane), act: Int32(epilogue.act.rawValue),
+                                               alpha: epilogue.alpha, beta: epilogue.beta)
+                    onyx_gemm_panels(Int64(mg), Int64(p1 - p0), Int64(p.kSize), panel, pb, py + y0, Int64(p.outPlane),
+                                     Int64(m0), Int64(m1), &finish)
+                    continue
+                }
                 let yOff = (img * p.m + gi * mg + m0) * p.outPlane + p0
                 let src: UnsafePointer<Float>, ldb: Int
                 if let col {

@@ -1,31 +1,10 @@
 import COnyxKernels
-import Foundation
 
 /// Convs on small images (7x7 at the end of ResNets and MobileNets: 49 output pixels) with
 /// long reductions: their products have few columns, where OpenBLAS spends a quarter of the
 /// time re-packing the weights on every call. These run `onyx_gemm_narrow` on weights packed
 /// once, on first use (a layer that never sees a small image never pays the copy).
 enum NarrowConv {
-    /// The weights (one group, M x kSize) in `onyx_gemm_pack_a` panels, made on first use.
-    final class PackedWeights: @unchecked Sendable {
-        private let w: Tensor
-        private var packedA: UnsafeMutablePointer<Float>?
-        private let lock = NSLock()
-
-        init(_ w: Tensor) { self.w = w }
-        deinit { packedA?.deallocate() }
-
-        var pointer: UnsafePointer<Float> {
-            lock.lock(); defer { lock.unlock() }
-            if let a = packedA { return UnsafePointer(a) }
-            let m = w.shape[0], k = w.count / max(m, 1)
-            let a = UnsafeMutablePointer<Float>.allocate(capacity: Int(onyx_gemm_packed_a_floats(Int64(m), Int64(k))))
-            onyx_gemm_pack_a(w.pointer(as: Float.self), Int64(k), Int64(m), Int64(k), a)
-            packedA = a
-            return UnsafePointer(a)
-        }
-    }
-
     static let available = onyx_gemm_narrow_available() != 0
 
     /// Weights worth a packed copy: one group, at least two panels of output channels and a

@@ -36,7 +36,8 @@ enum ConvOp {
                 ? WinogradConv.Weights(w, scale: channelScale) : nil
         }
         if winograd != nil { label = Algorithm.winograd.rawValue + "|" + label }
-        let narrow = constW.flatMap { w in NarrowConv.applies(weights: w.shape, group: group) ? NarrowConv.PackedWeights(w) : nil }
+        let narrow = constW.flatMap { w in NarrowConv.applies(weights: w.shape, group: group) ? PackedWeights(w, layout: .narrow) : nil }
+        let panels = constW.flatMap { w in PanelConv.applies(weights: w.shape, group: group) ? PackedWeights(w, layout: .panels) : nil }
         return Kernel(label: label + epilogue.labelSuffix(residual: hasResidual)) { inputs in
             let x = try inputs.required(0, "X"), w = try inputs.required(1, "W")
             try x.requireFloat("X"); try w.requireFloat("W")
@@ -53,7 +54,7 @@ enum ConvOp {
             let useWinograd = winograd != nil && WinogradConv.worthIt(problem)
             var y = try run(problem, x: x, w: w, scale: scaleTensor, bias: inputs.optional(2), residual: residual,
                         epilogue: lateResidual == nil ? epilogue : .none, winograd: useWinograd ? winograd : nil,
-                        narrow: narrow, threads: threads)
+                        narrow: narrow, panels: panels, threads: threads)
             if let r = lateResidual {
                 y = try ElementwiseOps.apply(.add, y, r)
                 if epilogue.act != ONYX_ACT_NONE { y = try UnaryOps.activation(y, epilogue.act, epilogue.alpha, epilogue.beta) }
@@ -74,7 +75,7 @@ enum ConvOp {
     /// The conv of `p`; `scale` (one factor per output channel) multiplies the product before
     /// the bias. Winograd weights carry their own scale (see `WinogradConv.Weights`).
     static func run(_ p: ConvProblem, x: Tensor, w: Tensor, scale: Tensor? = nil, bias: Tensor?, residual: Tensor?,
-                    epilogue: Epilogue, winograd: WinogradConv.Weights? = nil, narrow: NarrowConv.PackedWeights? = nil,
+                    epilogue: Epilogue, winograd: WinogradConv.Weights? = nil, narrow: PackedWeights? = nil, panels: PackedWeights? = nil,
                     threads: Int = 1) throws -> Tensor {
         let px = x.pointer(as: Float.self), pw = w.pointer(as: Float.self)
         let pb = bias.map { UnsafePointer($0.pointer(as: Float.self)) }
@@ -123,7 +124,7 @@ enum ConvOp {
             }
             guard let winograd else {
                 Im2colConv.run(p, px: px, pw: pw, py: py, scale: ps, bias: pb, residual: pr, epilogue: epilogue,
-                               threads: threads, packed: narrow)
+                               threads: threads, packed: narrow, panels: panels)
                 return
             }
             WinogradConv.run(p, weights: winograd, px: px, py: py, bias: pb, residual: pr, epilogue: epilogue,
