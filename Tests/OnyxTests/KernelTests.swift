@@ -202,7 +202,7 @@ import Testing
         #expect(mismatch(fast, reference) == nil, "\(t): \(mismatch(fast, reference) ?? "")")
     }
 
-    /// Products a few hundred columns wide: the panel kernel (AVX-512) with B panels from a 1x1
+    /// Products wider than 64 columns: the panel kernel (AVX-512) with B panels from a 1x1
     /// conv's input or from im2col, a partial last panel of rows and of columns, several k
     /// blocks, channels split between the two threads, and the epilogue (scale, bias,
     /// residual, activation) applied as it stores; against the reference conv with the same
@@ -225,7 +225,7 @@ import Testing
         node.attributes = ["pads": .ints(t.pad.map(Int64.init)), "strides": .ints([Int64(t.stride), Int64(t.stride)])]
         let attrs = try WindowAttributes(OpContext(node: node, opset: 13, constants: [:]), kernelRequired: false)
         let p = try ConvProblem(x: x, w: w, bias: b, window: attrs, group: 1)
-        #expect(p.outPlane <= PanelConv.maxPixels && p.outPlane > NarrowConv.maxColumns, "\(t) would not take the panel kernel")
+        #expect(p.outPlane > NarrowConv.maxColumns, "\(t) would take the narrow kernel, not the panel kernel")
         let residual = Self.random(p.outputShape, seed: 13)
         for act in [ONYX_ACT_NONE, ONYX_ACT_RELU, ONYX_ACT_CLIP] {
             let epilogue = Epilogue(act: act, alpha: -0.5, beta: 0.75, name: "")

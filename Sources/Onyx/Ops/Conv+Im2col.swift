@@ -59,9 +59,8 @@ enum Im2colConv {
         // Few columns per block (small images): the packed-weight narrow kernel, whose parts
         // split the channels in whole pairs of panels.
         let narrow = nb <= NarrowConv.maxColumns && p.group == 1 ? packed?.pointer : nil
-        // Wider blocks of images up to PanelConv.maxPixels: the panel kernel, parts in whole panels.
-        let panel = narrow == nil && nb > NarrowConv.maxColumns && p.group == 1 && p.outPlane <= PanelConv.maxPixels
-            ? panels?.pointer : nil
+        // Wider blocks: the panel kernel, with parts in whole panels of rows.
+        let panel = narrow == nil && nb > NarrowConv.maxColumns && p.group == 1 ? panels?.pointer : nil
         // One col buffer (or B panels) per chunk, taken here on the run's thread so it is planned memory.
         let chunks = Parallel.chunkCount(tasks, threads: threads)
         let colFloats = panel != nil ? Int(onyx_gemm_panels_b_floats(Int64(nb), Int64(p.kSize))) : p.kSize * nb
