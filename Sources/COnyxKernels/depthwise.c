@@ -9,6 +9,7 @@ ONYX_MULTIVERSION
 void onyx_depthwise_conv2d_f32(const float *x, const float *w, const float *bias, float *y,
                                int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
                                int act, float alpha, float beta) {
+    if (onyx_depthwise3x3_avx512(x, w, bias, y, out_channels, multiplier, g, act, alpha, beta)) return;
     if (onyx_depthwise3x3_avx2(x, w, bias, y, out_channels, multiplier, g, act, alpha, beta)) return;
     const int64_t in_plane = g->in_h * g->in_w, out_plane = g->out_h * g->out_w;
     // Valid output columns [lo[j], hi[j]) of tap column j: the same for every row and channel.

@@ -144,6 +144,11 @@ import Testing
         .init(c: 3, m: 6, h: 8, w: 40, k: 3, stride: 2, pad: [0, 0, 0, 0], group: 3),
         // Planes big enough for the channels to be split between the two threads.
         .init(c: 64, m: 64, h: 48, w: 48, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 64),
+        // Rows of 100 and 50 outputs (AVX-512: a group of four vectors, then three, the last
+        // one ragged), lopsided pads; rows of 7 and 8 outputs stay with the AVX2 kernel.
+        .init(c: 3, m: 3, h: 5, w: 100, k: 3, stride: 1, pad: [0, 1, 2, 1], group: 3),
+        .init(c: 2, m: 4, h: 9, w: 100, k: 3, stride: 2, pad: [1, 0, 1, 1], group: 2),
+        .init(c: 4, m: 4, h: 8, w: 8, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 4),
     ]
 
     @Test(arguments: depthwiseCases)

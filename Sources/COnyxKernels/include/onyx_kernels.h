@@ -126,6 +126,11 @@ int onyx_depthwise3x3_avx2(const float *x, const float *w, const float *bias, fl
                            int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
                            int act, float alpha, float beta);
 
+/// The same with AVX-512 (sixteen outputs per vector) for rows of more than 8 outputs;
+/// returns 0 without touching y otherwise or when the CPU lacks AVX-512.
+int onyx_depthwise3x3_avx512(const float *x, const float *w, const float *bias, float *y, int64_t out_channels,
+                             int64_t multiplier, const onyx_conv_geometry *g, int act, float alpha, float beta);
+
 /// GEMM C = A * B with Onyx's own micro-kernel (AVX-512, AVX2+FMA or portable, chosen once
 /// at first use) for A packed once: panels of ONYX_GEMM_MR rows laid out [k][MR] (weights,
 /// packed at load). B is row-major k x n (row stride ldb), read in place in panels of
