@@ -70,7 +70,8 @@ expect_error "truncated model" "invalid model" "$ONYX" run "$tmp/truncated.onnx"
 expect_error "random bytes" "invalid model" "$ONYX" info "$tmp/random.onnx"
 expect_error "unsupported ops" "NonMaxSuppression.*GridSample" "$ONYX" run "$tmp/unsupported.onnx" --input Models/lenet5/test_data_set_0/input_0.pb --output-dir "$tmp/o"
 "$ONYX" info "$tmp/unsupported.onnx" | grep -q "unsupported ops: 2" && pass "info lists unsupported ops" || fail "info lists unsupported ops"
-expect_error "missing file" "cannot read model" "$ONYX" info "$tmp/nope.onnx"
+expect_error "missing file" "cannot read model.*no such file" "$ONYX" info "$tmp/nope.onnx"
+expect_error "a model folder" "is a directory (the model in it is '.*lenet5/model.onnx')" "$ONYX" info Models/lenet5
 expect_error "wrong input shape" "must have shape \[N, 1, 28, 28\]" "$ONYX" run Models/lenet5/model.onnx --input Models/mlp_fraud/test_data_set_0/input_0.pb --output-dir "$tmp/o"
 expect_error "missing input" "missing input" "$ONYX" run Models/lenet5/model.onnx --output-dir "$tmp/o"
 expect_error "bad flag" "unknown option" "$ONYX" run Models/lenet5/model.onnx --bogus

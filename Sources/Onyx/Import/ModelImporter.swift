@@ -34,6 +34,15 @@ struct ModelImporter {
     }
 
     static func read(_ url: URL) throws -> Data {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            throw OnyxError.io("cannot read model file '\(url.path)': no such file")
+        }
+        if isDirectory.boolValue {
+            let inside = url.appendingPathComponent("model.onnx").path
+            let hint = FileManager.default.fileExists(atPath: inside) ? " (the model in it is '\(inside)')" : ""
+            throw OnyxError.io("cannot read model file '\(url.path)': it is a directory\(hint)")
+        }
         do {
             return try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
