@@ -50,6 +50,10 @@ int onyx_pool_run(int parts, onyx_pool_fn fn, void *ctx);
 /// indices (may be NULL) receive the argmax as a flat row-major index within the plane.
 void onyx_maxpool2d_f32(const float *x, float *y, int64_t *indices, int64_t planes, const onyx_conv_geometry *g);
 
+/// 3x3 stride-2 max pooling (dilation 1, no indices) with AVX-512, called by
+/// onyx_maxpool2d_f32; returns 0 (y untouched) for other pools or without AVX-512.
+int onyx_maxpool3x3s2_avx512(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g);
+
 /// Average pooling; count_include_pad divides by the window's positions inside the padded
 /// input, otherwise by its positions inside the real input.
 void onyx_avgpool2d_f32(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g, int count_include_pad);
