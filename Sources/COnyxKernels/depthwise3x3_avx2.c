@@ -11,8 +11,9 @@
 __attribute__((target("avx2,fma")))
 static inline __m256 act_vec(__m256 v, int act, __m256 alpha, __m256 beta) {
     switch (act) {
-    case ONYX_ACT_RELU: return _mm256_max_ps(v, _mm256_setzero_ps());
-    case ONYX_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(v, alpha), beta);
+    // max/min return their second operand when either is NaN: v goes second, so NaN passes.
+    case ONYX_ACT_RELU: return _mm256_max_ps(_mm256_setzero_ps(), v);
+    case ONYX_ACT_CLIP: return _mm256_min_ps(beta, _mm256_max_ps(alpha, v));
     case ONYX_ACT_LEAKY: {
         __m256 neg = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ);
         return _mm256_blendv_ps(v, _mm256_mul_ps(v, alpha), neg);

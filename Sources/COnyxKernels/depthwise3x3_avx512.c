@@ -12,8 +12,9 @@
 __attribute__((target("avx512f"), always_inline))
 static inline __m512 act16(__m512 v, int act, __m512 alpha, __m512 beta) {
     switch (act) {
-    case ONYX_ACT_RELU: return _mm512_max_ps(v, _mm512_setzero_ps());
-    case ONYX_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, alpha), beta);
+    // max/min return their second operand when either is NaN: v goes second, so NaN passes.
+    case ONYX_ACT_RELU: return _mm512_max_ps(_mm512_setzero_ps(), v);
+    case ONYX_ACT_CLIP: return _mm512_min_ps(beta, _mm512_max_ps(alpha, v));
     case ONYX_ACT_LEAKY: return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), v, alpha);
     default: return v;
     }

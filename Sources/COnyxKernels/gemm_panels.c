@@ -49,8 +49,9 @@ static inline __m512 finish(__m512 v, const onyx_epilogue *ep, int64_t row, cons
     if (ep->bias) v = _mm512_add_ps(v, _mm512_set1_ps(ep->bias[row]));
     if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, res));
     switch (ep->act) {
-    case ONYX_ACT_RELU: return _mm512_max_ps(v, _mm512_setzero_ps());
-    case ONYX_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(ep->alpha)), _mm512_set1_ps(ep->beta));
+    // max/min return their second operand when either is NaN: v goes second, so NaN passes.
+    case ONYX_ACT_RELU: return _mm512_max_ps(_mm512_setzero_ps(), v);
+    case ONYX_ACT_CLIP: return _mm512_min_ps(_mm512_set1_ps(ep->beta), _mm512_max_ps(_mm512_set1_ps(ep->alpha), v));
     case ONYX_ACT_LEAKY: {
         const __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
         return _mm512_mask_mul_ps(v, neg, v, _mm512_set1_ps(ep->alpha));

@@ -59,7 +59,7 @@ static inline void im2col_to(const float *x, const onyx_conv_geometry *g, const 
     const int64_t pieces = (ow_n + 15) / 16;
     const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     // Masks of whole output rows, per (kj, piece): the same for every channel and row.
-    __mmask16 lo_masks[MAX_MASKS], hi_masks[MAX_MASKS], out_masks[MAX_MASKS / 4];
+    __mmask16 lo_masks[MAX_MASKS], hi_masks[MAX_MASKS], out_masks[MAX_MASKS];   // pieces <= MAX_MASKS (covered)
     for (int64_t q = 0; q < pieces; q++) out_masks[q] = lanes_between(0, ow_n - q * 16);
     for (int64_t kj = 0; kj < kw; kj++) {
         for (int64_t q = 0; q < pieces; q++) {

@@ -177,6 +177,8 @@ import Testing
         .init(c: 5, m: 4, h: 11, w: 70, k: 5, stride: 2, pad: [2, 3, 1, 2], group: 1, n: 1),
         .init(c: 5, m: 3, h: 4, w: 64, k: 3, stride: 1, pad: [0, 2, 1, 2], group: 1, n: 2),
         .init(c: 5, m: 6, h: 6, w: 50, k: 3, stride: 3, pad: [1, 1, 1, 1], group: 1),
+        // Rows of 5000 outputs: 313 pieces of 16, more than a quarter of the mask table.
+        .init(c: 5, m: 2, h: 3, w: 5000, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1, n: 1),
     ]
 
     @Test(arguments: im2colCases)
@@ -320,5 +322,37 @@ import Testing
         #expect(got.map(\.isNaN) == nanWanted, "NaN positions differ for \(k)x\(k)/\(s)")
         #expect(nanWanted.contains(true))
         #expect(zip(zip(got, reference), nanWanted).allSatisfy { $0.1 || $0.0.0 == $0.0.1 }, "non-NaN outputs differ")
+    }
+
+    /// Relu and Clip let NaN through (as onnxruntime does) on the vector epilogues: the panel
+    /// GEMM's fused one and the AVX-512 and AVX2 depthwise kernels'. One NaN input pixel:
+    /// every output whose window holds it is NaN, every other output is a number.
+    @Test(arguments: [ONYX_ACT_RELU, ONYX_ACT_CLIP])
+    func activationsKeepNaN(_ act: onyx_activation) throws {
+        let epilogue = Epilogue(act: act, alpha: 0, beta: 6, name: "")
+        for (c, m, h, w, group, panels) in [(16, 24, 12, 12, 1, true), (3, 3, 5, 40, 3, false), (3, 3, 5, 6, 3, false)] {
+            var values = Self.random([1, c, h, w], seed: 21).floats
+            let nanAt = (2 * w + 3) % (h * w)
+            values[nanAt] = .nan   // channel 0, row 2, column 3
+            let x = try Tensor(shape: [1, c, h, w], floats: values)
+            let k = panels ? 1 : 3
+            let weights = try Tensor(shape: [m, c / group, k, k], floats: [Float](repeating: 0.5, count: m * (c / group) * k * k))
+            var node = Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["y"], attributes: [:], index: 0)
+            node.attributes = ["pads": .ints(panels ? [0, 0, 0, 0] : [1, 1, 1, 1]), "group": .int(Int64(group))]
+            let attrs = try WindowAttributes(OpContext(node: node, opset: 13, constants: [:]), kernelRequired: false)
+            let p = try ConvProblem(x: x, w: weights, bias: nil, window: attrs, group: group)
+            let y = try ConvOp.run(p, x: x, w: weights, bias: nil, residual: nil, epilogue: epilogue,
+                                   panels: panels ? PackedWeights(weights, layout: .panels) : nil, threads: 1).floats
+            let (r0, c0) = (nanAt / w, nanAt % w)
+            for ch in 0..<m {
+                // 1x1 convs mix every input channel; depthwise channel ch reads input channel ch only.
+                let reads = panels || ch == 0
+                for r in 0..<h { for col in 0..<w {
+                    let inWindow = reads && (panels ? (r == r0 && col == c0) : (abs(r - r0) <= 1 && abs(col - c0) <= 1))
+                    let v = y[(ch * h + r) * w + col]
+                    #expect(v.isNaN == inWindow, "act \(act.rawValue) \(panels ? "panel" : "depthwise \(w) wide") channel \(ch) (\(r), \(col)): \(v)")
+                } }
+            }
+        }
     }
 }
