@@ -1,5 +1,16 @@
 #include "onyx_kernels.h"
 #include <stdlib.h>
+#include <string.h>
+
+void onyx_depthwise_pad_plane(const float *xc, const onyx_conv_geometry *g, float *padded, int64_t ph, int64_t pw) {
+    for (int64_t ih = 0; ih < g->in_h; ih++) {
+        const int64_t r = ih + g->pad_top;
+        if (r >= ph) break;
+        int64_t n = g->in_w;
+        if (g->pad_left + n > pw) n = pw - g->pad_left;
+        if (n > 0) memcpy(padded + r * pw + g->pad_left, xc + ih * g->in_w, (size_t)n * sizeof(float));
+    }
+}
 
 // Depthwise conv (group == input channels): each output channel m reads input channel
 // m / multiplier with its own kh x kw filter. Tap-major loops over a row of outputs keep

@@ -93,14 +93,7 @@ static int depthwise_avx512(const float *x, const float *w, const float *bias, f
     for (int64_t m = 0; m < out_channels; m++) {
         const int64_t cin = m / multiplier;
         if (cin != last_input) {
-            const float *xc = x + cin * in_plane;
-            for (int64_t ih = 0; ih < g->in_h; ih++) {
-                const int64_t r = ih + g->pad_top;
-                if (r >= ph) break;
-                int64_t n = g->in_w;
-                if (g->pad_left + n > pw) n = pw - g->pad_left;
-                if (n > 0) memcpy(padded + r * pw + g->pad_left, xc + ih * g->in_w, (size_t)n * sizeof(float));
-            }
+            onyx_depthwise_pad_plane(x + cin * in_plane, g, padded, ph, pw);
             last_input = cin;
         }
         const float *wm = w + m * 9;

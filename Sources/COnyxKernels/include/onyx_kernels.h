@@ -124,6 +124,11 @@ void onyx_depthwise_conv2d_f32(const float *x, const float *w, const float *bias
                                int64_t out_channels, int64_t multiplier, const onyx_conv_geometry *g,
                                int act, float alpha, float beta);
 
+/// Copies one input plane into the interior of a zero-bordered ph x pw buffer (pad_top rows
+/// and pad_left columns of border before it; what does not fit is left out), for the 3x3
+/// depthwise kernels.
+void onyx_depthwise_pad_plane(const float *xc, const onyx_conv_geometry *g, float *padded, int64_t ph, int64_t pw);
+
 /// 3x3 depthwise conv (stride 1 or 2, dilation 1) with AVX2+FMA intrinsics. Returns 0
 /// without touching y when the CPU lacks AVX2/FMA or the geometry is not covered.
 int onyx_depthwise3x3_avx2(const float *x, const float *w, const float *bias, float *y,
