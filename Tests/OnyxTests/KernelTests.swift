@@ -215,11 +215,11 @@ import Testing
     /// residual, activation) applied as it stores; against the reference conv with the same
     /// epilogue applied after it.
     static let panelCases: [ConvCase] = [
-        .init(c: 40, m: 30, h: 13, w: 13, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1, n: 1),
-        .init(c: 20, m: 25, h: 30, w: 29, k: 3, stride: 2, pad: [1, 0, 1, 1], group: 1, n: 1),
+        .init(c: 300, m: 30, h: 13, w: 13, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1, n: 1),
+        .init(c: 30, m: 25, h: 30, w: 29, k: 3, stride: 2, pad: [1, 0, 1, 1], group: 1, n: 1),
         .init(c: 300, m: 24, h: 12, w: 12, k: 3, stride: 1, pad: [1, 1, 1, 1], group: 1, n: 1),
-        .init(c: 16, m: 12, h: 31, w: 32, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1, n: 2),
-        .init(c: 7, m: 13, h: 11, w: 40, k: 5, stride: 1, pad: [2, 2, 2, 2], group: 1, n: 1),
+        .init(c: 100, m: 20, h: 31, w: 32, k: 1, stride: 1, pad: [0, 0, 0, 0], group: 1, n: 2),
+        .init(c: 14, m: 13, h: 11, w: 40, k: 5, stride: 1, pad: [2, 2, 2, 2], group: 1, n: 1),
     ]
 
     @Test(arguments: panelCases)
@@ -232,7 +232,9 @@ import Testing
         node.attributes = ["pads": .ints(t.pad.map(Int64.init)), "strides": .ints([Int64(t.stride), Int64(t.stride)])]
         let attrs = try WindowAttributes(OpContext(node: node, opset: 13, constants: [:]), kernelRequired: false)
         let p = try ConvProblem(x: x, w: w, bias: b, window: attrs, group: 1)
-        #expect(p.outPlane > NarrowConv.maxColumns, "\(t) would take the narrow kernel, not the panel kernel")
+        let block = Im2colConv.blockWidth(kSize: p.kSize, outPlane: p.outPlane)
+        #expect(block > NarrowConv.maxColumns && PanelConv.worthIt(rows: t.m, columns: block, k: p.kSize),
+                "\(t) would not take the panel kernel")
         let residual = Self.random(p.outputShape, seed: 13)
         for act in [ONYX_ACT_NONE, ONYX_ACT_RELU, ONYX_ACT_CLIP] {
             let epilogue = Epilogue(act: act, alpha: -0.5, beta: 0.75, name: "")
@@ -330,7 +332,7 @@ import Testing
     @Test(arguments: [ONYX_ACT_RELU, ONYX_ACT_CLIP])
     func activationsKeepNaN(_ act: onyx_activation) throws {
         let epilogue = Epilogue(act: act, alpha: 0, beta: 6, name: "")
-        for (c, m, h, w, group, panels) in [(16, 24, 12, 12, 1, true), (3, 3, 5, 40, 3, false), (3, 3, 5, 6, 3, false)] {
+        for (c, m, h, w, group, panels) in [(128, 24, 24, 24, 1, true), (3, 3, 5, 40, 3, false), (3, 3, 5, 6, 3, false)] {
             var values = Self.random([1, c, h, w], seed: 21).floats
             let nanAt = (2 * w + 3) % (h * w)
             values[nanAt] = .nan   // channel 0, row 2, column 3

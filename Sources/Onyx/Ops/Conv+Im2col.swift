@@ -60,7 +60,8 @@ enum Im2colConv {
         // split the channels in whole pairs of panels.
         let narrow = nb <= NarrowConv.maxColumns && p.group == 1 ? packed?.pointer : nil
         // Wider blocks: the panel kernel, with parts in whole panels of rows.
-        let panel = narrow == nil && nb > NarrowConv.maxColumns && p.group == 1 ? panels?.pointer : nil
+        let panel = narrow == nil && nb > NarrowConv.maxColumns && p.group == 1
+            && PanelConv.worthIt(rows: mg, columns: nb, k: p.kSize) ? panels?.pointer : nil
         // One col buffer (or B panels) per chunk, taken here on the run's thread so it is planned memory.
         let chunks = Parallel.chunkCount(tasks, threads: threads)
         let colFloats = panel != nil ? Int(onyx_gemm_panels_b_floats(Int64(nb), Int64(p.kSize))) : p.kSize * nb
