@@ -31,6 +31,13 @@ enum Im2colConv {
         tasks >= threads ? 1 : max(1, min(threads, mg / 16))
     }
 
+    /// Rows [m0, m1) of a part when `parts` share `m` rows in whole units of `unit` rows (the
+    /// row blocks of the packed-weight kernels; 1 for OpenBLAS).
+    static func rows(part: Int, of parts: Int, m: Int, unit: Int) -> (Int, Int) {
+        let units = (m + unit - 1) / unit
+        return (min(m, unit * (units * part / parts)), min(m, unit * (units * (part + 1) / parts)))
+    }
+
     /// Per-channel scale (a BatchNormalization folded into the epilogue), bias, residual and
     /// activation over `rows` output rows of `columns` values, `ld` apart (the residual laid
     /// out as the output).
@@ -73,9 +80,8 @@ enum Im2colConv {
             for task in range {
                 let part = task % mParts, rest = task / mParts
                 let block = rest % blocks, gi = (rest / blocks) % p.group, img = rest / (blocks * p.group)
-                let (m0, m1) = narrow != nil ? NarrowConv.rows(part: part, of: mParts, m: mg)
-                    : panel != nil ? PanelConv.rows(part: part, of: mParts, m: mg)
-                    : (mg * part / mParts, mg * (part + 1) / mParts)
+                let (m0, m1) = rows(part: part, of: mParts, m: mg,
+                                    unit: narrow != nil ? NarrowConv.rowUnit : panel != nil ? PanelConv.rowUnit : 1)
                 if m0 >= m1 { continue }
                 let p0 = block * nb, p1 = min(p.outPlane, p0 + nb)
                 let xg = px + (img * p.c + gi * p.cg) * p.inPlane

@@ -20,9 +20,6 @@ enum NarrowConv {
     static let minReduction = 256
     static let minChannels = 32
 
-    /// Rows [m0, m1) of a part when `parts` share `m` rows in whole pairs of panels.
-    static func rows(part: Int, of parts: Int, m: Int) -> (Int, Int) {
-        let unit = 2 * Int(ONYX_GEMM_MR), units = (m + unit - 1) / unit
-        return (min(m, unit * (units * part / parts)), min(m, unit * (units * (part + 1) / parts)))
-    }
+    /// Rows a part's share is rounded to: a pair of panels, one block of the kernel.
+    static let rowUnit = 2 * Int(ONYX_GEMM_MR)
 }

@@ -27,9 +27,6 @@ enum PanelConv {
         rows * columns * k > smallProduct
     }
 
-    /// Rows [m0, m1) of a part when `parts` share `m` rows in whole panels.
-    static func rows(part: Int, of parts: Int, m: Int) -> (Int, Int) {
-        let unit = Int(ONYX_PANEL_MR), units = (m + unit - 1) / unit
-        return (min(m, unit * (units * part / parts)), min(m, unit * (units * (part + 1) / parts)))
-    }
+    /// Rows a part's share is rounded to: one panel.
+    static let rowUnit = Int(ONYX_PANEL_MR)
 }
