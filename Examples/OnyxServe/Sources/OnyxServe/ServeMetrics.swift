@@ -6,6 +6,25 @@ public final class ServeMetrics: Sendable {
     /// The registry `/metrics` emits.
     public let registry: PrometheusCollectorRegistry
     private let process: ProcessMetrics
+    private let inFlightGauges: MetricHandles<RouteLabels, Gauge>
+    private let requestSeries: MetricHandles<RequestLabels, RequestSeries>
+    private let inferenceCounters: MetricHandles<OutcomeLabels, Counter>
+    private let batchSeries: MetricHandles<String, BatchSeries>
+
+    /// The two series one answered request updates.
+    final class RequestSeries: Sendable {
+        let duration: ValueHistogram
+        let count: Counter
+        init(_ duration: ValueHistogram, _ count: Counter) { (self.duration, self.count) = (duration, count) }
+    }
+
+    /// The three histograms one batched run updates.
+    final class BatchSeries: Sendable {
+        let size, queue, compute: ValueHistogram
+        init(_ size: ValueHistogram, _ queue: ValueHistogram, _ compute: ValueHistogram) {
+            (self.size, self.queue, self.compute) = (size, queue, compute)
+        }
+    }
 
     /// Request latency buckets, 0.5 ms to 10 s; 0.3/0.35/0.4 s bracket the default 350 ms
     /// SLO so a P95 near it is read from narrow buckets, not interpolated across 0.25-0.5 s.
@@ -49,6 +68,23 @@ public final class ServeMetrics: Sendable {
     public init(model: String, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         process = ProcessMetrics(registry: registry)
+        inFlightGauges = MetricHandles { key in
+            registry.makeGauge(descriptor: Name.inFlight, labels: [("method", key.method), ("endpoint", key.endpoint)])
+        }
+        requestSeries = MetricHandles { key in
+            let labels = [("method", key.method), ("endpoint", key.endpoint), ("status", String(key.status))]
+            return RequestSeries(registry.makeValueHistogram(descriptor: Name.requestDuration, labels: labels, buckets: Self.latencyBuckets),
+                                 registry.makeCounter(descriptor: Name.requests, labels: labels))
+        }
+        inferenceCounters = MetricHandles { key in
+            registry.makeCounter(descriptor: Name.inferenceRequests, labels: [("model", key.model), ("outcome", key.outcome)])
+        }
+        batchSeries = MetricHandles { model in
+            let labels = [("model", model)]
+            return BatchSeries(registry.makeValueHistogram(descriptor: Name.batchSize, labels: labels, buckets: Self.batchSizeBuckets),
+                               registry.makeValueHistogram(descriptor: Name.queueDuration, labels: labels, buckets: Self.latencyBuckets),
+                               registry.makeValueHistogram(descriptor: Name.computeDuration, labels: labels, buckets: Self.latencyBuckets))
+        }
         modelReady(model).set(to: 0)
         queueDepth(model).set(to: 0)
     }
@@ -56,15 +92,14 @@ public final class ServeMetrics: Sendable {
     // MARK: HTTP
 
     func inFlight(method: String, endpoint: String) -> Gauge {
-        registry.makeGauge(descriptor: Name.inFlight, labels: [("method", method), ("endpoint", endpoint)])
+        inFlightGauges[RouteLabels(method: method, endpoint: endpoint)]
     }
 
     /// Records one answered request.
     func recordRequest(method: String, endpoint: String, status: Int, seconds: Double) {
-        let labels = [("method", method), ("endpoint", endpoint), ("status", String(status))]
-        registry.makeValueHistogram(descriptor: Name.requestDuration, labels: labels, buckets: Self.latencyBuckets)
-            .record(seconds)
-        registry.makeCounter(descriptor: Name.requests, labels: labels).increment()
+        let series = requestSeries[RequestLabels(method: method, endpoint: endpoint, status: status)]
+        series.duration.record(seconds)
+        series.count.increment()
     }
 
     // MARK: Inference
@@ -80,18 +115,15 @@ public final class ServeMetrics: Sendable {
     /// Counts one inference request by how it ended: ok, invalid, overloaded, timed_out,
     /// shutting_down, not_ready, cancelled, error.
     func recordInference(model: String, outcome: String) {
-        registry.makeCounter(descriptor: Name.inferenceRequests, labels: [("model", model), ("outcome", outcome)]).increment()
+        inferenceCounters[OutcomeLabels(model: model, outcome: outcome)].increment()
     }
 
     /// Records one batched run: its rows, each request's queue wait, and its compute time.
     func recordBatch(_ report: Batcher.BatchReport, model: String) {
-        let labels = [("model", model)]
-        registry.makeValueHistogram(descriptor: Name.batchSize, labels: labels, buckets: Self.batchSizeBuckets)
-            .record(Double(report.rows))
-        let queue = registry.makeValueHistogram(descriptor: Name.queueDuration, labels: labels, buckets: Self.latencyBuckets)
-        for seconds in report.queueSeconds { queue.record(seconds) }
-        registry.makeValueHistogram(descriptor: Name.computeDuration, labels: labels, buckets: Self.latencyBuckets)
-            .record(report.computeSeconds)
+        let series = batchSeries[model]
+        series.size.record(Double(report.rows))
+        for seconds in report.queueSeconds { series.queue.record(seconds) }
+        series.compute.record(report.computeSeconds)
     }
 
     /// The registry in Prometheus text format.
