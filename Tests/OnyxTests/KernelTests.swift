@@ -222,6 +222,27 @@ import Testing
         .init(c: 14, m: 13, h: 11, w: 40, k: 5, stride: 1, pad: [2, 2, 2, 2], group: 1, n: 1),
     ]
 
+    /// Blocks of an image share its pixels evenly, in whole panels, and their count is a
+    /// multiple of the threads (a lopsided last block left one of two threads idle for a
+    /// third of ResNet-50's 56x56 1x1 layers).
+    @Test func im2colBlocksAreEven() {
+        for (kSize, plane) in [(64, 3136), (256, 3136), (128, 784), (512, 784), (64, 3025), (27, 12544), (100, 992), (9, 300)] {
+            for threads in [1, 2] {
+                let nb = Im2colConv.blockWidth(kSize: kSize, outPlane: plane, threads: threads)
+                let blocks = (plane + nb - 1) / nb, last = plane - (blocks - 1) * nb
+                let target = Im2colConv.targetWidth(kSize: kSize)
+                if plane <= target {
+                    #expect(nb == plane, "k \(kSize), plane \(plane): one block")
+                    continue
+                }
+                #expect(nb % Int(ONYX_PANEL_NR) == 0 && nb <= target + Int(ONYX_PANEL_NR),
+                        "k \(kSize), plane \(plane): width \(nb)")
+                #expect(blocks % threads == 0, "k \(kSize), plane \(plane), \(threads) threads: \(blocks) blocks")
+                #expect(last > nb - Int(ONYX_PANEL_NR) * blocks, "k \(kSize), plane \(plane): last block \(last) of \(nb)")
+            }
+        }
+    }
+
     @Test(arguments: panelCases)
     func panelsMatchReference(_ t: ConvCase) throws {
         try #require(PanelConv.available, "the panel kernel needs AVX-512; this CPU takes OpenBLAS")
@@ -232,7 +253,7 @@ import Testing
         node.attributes = ["pads": .ints(t.pad.map(Int64.init)), "strides": .ints([Int64(t.stride), Int64(t.stride)])]
         let attrs = try WindowAttributes(OpContext(node: node, opset: 13, constants: [:]), kernelRequired: false)
         let p = try ConvProblem(x: x, w: w, bias: b, window: attrs, group: 1)
-        let block = Im2colConv.blockWidth(kSize: p.kSize, outPlane: p.outPlane)
+        let block = Im2colConv.blockWidth(kSize: p.kSize, outPlane: p.outPlane, threads: 2)
         #expect(block > NarrowConv.maxColumns && PanelConv.worthIt(rows: t.m, columns: block, k: p.kSize),
                 "\(t) would not take the panel kernel")
         let residual = Self.random(p.outputShape, seed: 13)

@@ -6,7 +6,12 @@ import COnyxKernels
 enum Parallel {
     /// How many chunks `forEachChunk` cuts `count` items into.
     static func chunkCount(_ count: Int, threads: Int, minimumPerChunk: Int = 1) -> Int {
-        max(1, min(threads, threadCap ?? threads, count / max(minimumPerChunk, 1)))
+        max(1, min(usable(threads), count / max(minimumPerChunk, 1)))
+    }
+
+    /// The threads work started from this thread gets: `threads`, within this thread's cap.
+    static func usable(_ threads: Int) -> Int {
+        max(1, min(threads, threadCap ?? threads))
     }
 
     /// Items of `itemSize` floats each that make a part worth handing to another thread:

@@ -14,9 +14,17 @@ enum Im2colConv {
         max(256, (65536 / max(kSize, 1)) / 64 * 64)
     }
 
-    /// Pixels per block of one image.
-    static func blockWidth(kSize: Int, outPlane: Int) -> Int {
-        min(outPlane, targetWidth(kSize: kSize))
+    /// Pixels per block of one image: about the target width, with the image cut into blocks
+    /// of equal width (in whole panels of 32 columns) whose count is a multiple of the
+    /// threads. Cut at the target width, ResNet-50's 56x56 1x1 layers made blocks of 1024,
+    /// 1024, 1024 and 64 pixels, and two threads then shared them 2048 to 1088.
+    static func blockWidth(kSize: Int, outPlane: Int, threads: Int) -> Int {
+        let target = targetWidth(kSize: kSize)
+        if outPlane <= target { return outPlane }
+        let threads = max(1, threads)
+        let blocks = ((outPlane + target - 1) / target + threads - 1) / threads * threads
+        let unit = Int(ONYX_PANEL_NR)
+        return min(outPlane, ((outPlane + blocks - 1) / blocks + unit - 1) / unit * unit)
     }
 
     /// Whole images per block: more than one when two or more fit in the target width.
@@ -56,7 +64,7 @@ enum Im2colConv {
             return
         }
         let mg = p.m / p.group
-        let nb = blockWidth(kSize: p.kSize, outPlane: p.outPlane)
+        let nb = blockWidth(kSize: p.kSize, outPlane: p.outPlane, threads: Parallel.usable(threads))
         let blocks = (p.outPlane + nb - 1) / nb
         let mParts = channelParts(tasks: p.n * p.group * blocks, mg: mg, threads: threads)
         let tasks = p.n * p.group * blocks * mParts
