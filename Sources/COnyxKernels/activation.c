@@ -71,3 +71,23 @@ void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, c
         EPILOGUE_BY_ACT(act, y + m * ldy, res ? res + m * ldr : 0, cols, s, b)
     }
 }
+
+// One row of a Gemm epilogue: y = act(y + s * b[j]), a bias per column.
+__attribute__((always_inline))
+static inline void bias_row(float *y, const float *b, int64_t n, float s, int act, float alpha, float beta) {
+    for (int64_t j = 0; j < n; j++) y[j] = onyx_activate(y[j] + s * b[j], act, alpha, beta);
+}
+
+ONYX_MULTIVERSION
+void onyx_cols_epilogue_f32(float *y, int64_t rows, int64_t cols, const float *bias, float bias_scale,
+                            int act, float alpha, float beta) {
+    for (int64_t i = 0; i < rows; i++) {
+        float *yi = y + i * cols;
+        switch (act) {
+        case ONYX_ACT_RELU: bias_row(yi, bias, cols, bias_scale, ONYX_ACT_RELU, alpha, beta); break;
+        case ONYX_ACT_CLIP: bias_row(yi, bias, cols, bias_scale, ONYX_ACT_CLIP, alpha, beta); break;
+        case ONYX_ACT_LEAKY: bias_row(yi, bias, cols, bias_scale, ONYX_ACT_LEAKY, alpha, beta); break;
+        default: bias_row(yi, bias, cols, bias_scale, ONYX_ACT_NONE, alpha, beta); break;
+        }
+    }
+}

@@ -115,7 +115,7 @@ static void maxpool2d_separable(const float *x, float *y, int64_t planes, const 
 ONYX_MULTIVERSION
 void onyx_maxpool2d_f32(const float *x, float *y, int64_t *indices, int64_t planes, const onyx_conv_geometry *g) {
     if (!indices) {
-        if (onyx_maxpool3x3s2_avx512(x, y, planes, g)) return;
+        if (onyx_maxpool_s2_avx512(x, y, planes, g)) return;
         maxpool2d_separable(x, y, planes, g);
         return;
     }

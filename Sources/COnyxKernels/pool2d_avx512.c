@@ -5,9 +5,10 @@
 #include <immintrin.h>
 #endif
 
-// 3x3 stride-2 max pooling (the pools of ResNets and SqueezeNets) with AVX-512: the max down
-// the window's rows for sixteen columns at a time, then along each row sixteen outputs at a
-// time, the window's three columns picked from two pairs of loads by two-source permutes.
+// Max pooling over 2- or 3-wide windows at stride 2 across (the 3x3/2 pools of ResNets and
+// SqueezeNets, the 2x2/2 pools of LeNets, VGGs and U-Nets) with AVX-512: the max down the
+// window's rows for sixteen columns at a time, then along each row sixteen outputs at a time,
+// the window's columns picked from pairs of loads by two-source permutes.
 // NaN wins every comparison, as in the scalar pooling (pool2d.c) and onnxruntime.
 
 #if defined(__x86_64__) && defined(__clang__)
@@ -21,12 +22,12 @@ static inline __m512 nan_max(__m512 a, __m512 b) {
 static inline float nan_max1(float a, float b) { return ((b > a) | (b != b)) ? b : a; }
 
 __attribute__((target("avx512f")))
-static void maxpool3x3s2(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g, float *colmax) {
-    const int64_t in_w = g->in_w, out_w = g->out_w, pl = g->pad_left;
+static void maxpool_s2(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g, float *colmax) {
+    const int64_t in_w = g->in_w, out_w = g->out_w, pl = g->pad_left, kh = g->kernel_h, kw = g->kernel_w;
     const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    // Outputs whose three columns all lie in the row: [lo, hi).
-    int64_t lo = (pl + 1) / 2, hi = in_w - 3 + pl < 0 ? 0 : (in_w - 3 + pl) / 2 + 1;
+    // Outputs whose kw columns all lie in the row: [lo, hi).
+    int64_t lo = (pl + 1) / 2, hi = in_w - kw + pl < 0 ? 0 : (in_w - kw + pl) / 2 + 1;
     if (hi > out_w) hi = out_w;
     if (lo > hi) lo = hi;
     for (int64_t p = 0; p < planes; p++) {
@@ -37,7 +38,7 @@ static void maxpool3x3s2(const float *x, float *y, int64_t planes, const onyx_co
             const int64_t h0 = oh * g->stride_h - g->pad_top;
             const float *rows[3];
             int n = 0;
-            for (int i = 0; i < 3; i++)
+            for (int64_t i = 0; i < kh; i++)
                 if (h0 + i >= 0 && h0 + i < g->in_h) rows[n++] = xp + (h0 + i) * in_w;
             if (n == 0) {   // the whole window lies in the vertical padding
                 for (int64_t ow = 0; ow < out_w; ow++) yrow[ow] = -INFINITY;
@@ -55,7 +56,7 @@ static void maxpool3x3s2(const float *x, float *y, int64_t planes, const onyx_co
                 const int64_t w0 = ow * 2 - pl;
                 float best = -INFINITY;
                 int seen = 0;
-                for (int64_t j = 0; j < 3; j++) {
+                for (int64_t j = 0; j < kw; j++) {
                     if (w0 + j < 0 || w0 + j >= in_w) continue;
                     best = seen ? nan_max1(best, colmax[w0 + j]) : colmax[w0 + j];
                     seen = 1;
@@ -69,26 +70,30 @@ static void maxpool3x3s2(const float *x, float *y, int64_t planes, const onyx_co
                 const __mmask16 k = (__mmask16)(left >= 16 ? 0xFFFF : (1u << left) - 1);
                 const float *c = colmax + ow * 2 - pl;
                 const __m512 a = _mm512_loadu_ps(c), b = _mm512_loadu_ps(c + 16);
-                const __m512 a2 = _mm512_loadu_ps(c + 2), b2 = _mm512_loadu_ps(c + 18);
                 const __m512 c0 = _mm512_permutex2var_ps(a, evens, b), c1 = _mm512_permutex2var_ps(a, odds, b);
-                const __m512 c2 = _mm512_permutex2var_ps(a2, evens, b2);
-                _mm512_mask_storeu_ps(yrow + ow, k, nan_max(nan_max(c0, c1), c2));
+                __m512 m = nan_max(c0, c1);
+                if (kw == 3) {
+                    const __m512 a2 = _mm512_loadu_ps(c + 2), b2 = _mm512_loadu_ps(c + 18);
+                    m = nan_max(m, _mm512_permutex2var_ps(a2, evens, b2));
+                }
+                _mm512_mask_storeu_ps(yrow + ow, k, m);
             }
         }
     }
 }
 #endif
 
-int onyx_maxpool3x3s2_avx512(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g) {
+int onyx_maxpool_s2_avx512(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g) {
 #if defined(__x86_64__) && defined(__clang__)
-    if (!onyx_cpu_has_avx512() || g->kernel_h != 3 || g->kernel_w != 3 || g->stride_w != 2 || g->dilation_h != 1
+    if (!onyx_cpu_has_avx512() || g->kernel_h < 2 || g->kernel_h > 3 || g->kernel_w < 2 || g->kernel_w > 3
+        || g->stride_w != 2 || g->dilation_h != 1
         || g->dilation_w != 1 || g->in_w <= 0)
         return 0;
     // Heap, not stack: a row can be very wide. The slack keeps the last group's loads inside.
     float *colmax = (float *)malloc((size_t)(g->in_w + 64) * sizeof(float));
     if (!colmax) return 0;
     for (int64_t w = g->in_w; w < g->in_w + 64; w++) colmax[w] = 0.0f;
-    maxpool3x3s2(x, y, planes, g, colmax);
+    maxpool_s2(x, y, planes, g, colmax);
     free(colmax);
     return 1;
 #else

@@ -311,7 +311,9 @@ import Testing
     }
 
     @Test(arguments: [(7, 7, 3, 2, 1), (8, 9, 2, 2, 0), (112, 112, 3, 2, 1), (5, 13, 3, 1, 1), (1, 1, 1, 1, 0), (9, 9, 5, 3, 2),
-                      (55, 55, 3, 2, 0), (6, 70, 3, 2, 1), (4, 2, 3, 2, 1)])
+                      (55, 55, 3, 2, 0), (6, 70, 3, 2, 1), (4, 2, 3, 2, 1),
+                      // 2x2/2 (AVX-512 too): LeNet's two pools, rows of several groups of 16 outputs, padding, odd widths.
+                      (28, 28, 2, 2, 0), (10, 10, 2, 2, 0), (7, 70, 2, 2, 1), (5, 33, 2, 2, 0)])
     func maxPoolMatchesReference(_ size: (Int, Int, Int, Int, Int)) throws {
         let (h, w, k, s, pad) = size
         let x = Self.random([1, 3, h, w], seed: h * w)
@@ -323,7 +325,7 @@ import Testing
     }
 
     /// A NaN anywhere in a window makes that output NaN (as onnxruntime does), on the AVX-512
-    /// 3x3/2 path and the generic one, at the window's first, middle and last column.
+    /// 3x3/2 and 2x2/2 path and the generic one, at the window's first, middle and last column.
     @Test(arguments: [(3, 2), (2, 2), (3, 1)])
     func maxPoolPropagatesNaN(_ window: (Int, Int)) throws {
         let (k, s) = window

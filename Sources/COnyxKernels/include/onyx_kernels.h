@@ -50,9 +50,10 @@ int onyx_pool_run(int parts, onyx_pool_fn fn, void *ctx);
 /// indices (may be NULL) receive the argmax as a flat row-major index within the plane.
 void onyx_maxpool2d_f32(const float *x, float *y, int64_t *indices, int64_t planes, const onyx_conv_geometry *g);
 
-/// 3x3 stride-2 max pooling (dilation 1, no indices) with AVX-512, called by
-/// onyx_maxpool2d_f32; returns 0 (y untouched) for other pools or without AVX-512.
-int onyx_maxpool3x3s2_avx512(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g);
+/// Max pooling over 2x2, 2x3, 3x2 or 3x3 windows at stride 2 across (any stride down; dilation
+/// 1, no indices) with AVX-512, called by onyx_maxpool2d_f32; returns 0 (y untouched) for
+/// other pools or without AVX-512.
+int onyx_maxpool_s2_avx512(const float *x, float *y, int64_t planes, const onyx_conv_geometry *g);
 
 /// Average pooling; count_include_pad divides by the window's positions inside the padded
 /// input, otherwise by its positions inside the real input.
@@ -86,6 +87,11 @@ void onyx_conv_first_layer_rows(const float *phases, const onyx_conv_geometry *g
 ///                          + (bias ? bias[m] : 0) + (res ? res[m*ldr + j] : 0)), j < cols.
 void onyx_rows_epilogue_f32(float *y, int64_t ldy, int64_t rows, int64_t cols, const float *scale, const float *bias,
                             const float *res, int64_t ldr, int act, float alpha, float beta);
+
+/// Gemm's epilogue, a bias per column: y[i][j] = act(y[i][j] + bias_scale * bias[j]) for a
+/// rows x cols row-major y.
+void onyx_cols_epilogue_f32(float *y, int64_t rows, int64_t cols, const float *bias, float bias_scale,
+                            int act, float alpha, float beta);
 
 /// Activation applied by epilogues and the standalone activation ops.
 typedef enum { ONYX_ACT_NONE = 0, ONYX_ACT_RELU = 1, ONYX_ACT_CLIP = 2, ONYX_ACT_LEAKY = 3 } onyx_activation;

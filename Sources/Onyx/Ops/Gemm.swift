@@ -28,20 +28,24 @@ enum GemmOp {
                     throw KernelError("C shape \(c.shape) cannot be broadcast to [\(m), \(n)]")
                 }
             }
+            // A bias per column (C of shape [N] or [1, N], the common case): the product first,
+            // then bias and activation in one pass. Any other C is broadcast into Y first.
+            let columnBias = c.map { beta != 0 && ($0.shape == [n] || $0.shape == [1, n]) } ?? false
             let y = try Tensor.makeFloat([m, n]) { py, total in
                 var cBeta: Float = 0
-                if let c, beta != 0 {
+                if let c, beta != 0, !columnBias {
                     let pc = c.pointer(as: Float.self)
                     let s = Broadcast.strides(of: c.shape, in: [m, n])
                     for i in 0..<m { for j in 0..<n { py[i * n + j] = beta * pc[i * s[0] + j * s[1]] } }
                     cBeta = 1
-                } else {
-                    py.initialize(repeating: 0, count: total)
-                }
+                } // with beta 0 every path of Sgemm.run writes C without reading it
                 Sgemm.run(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                           a: a.pointer(as: Float.self), lda: a.shape[1], b: b.pointer(as: Float.self),
                           ldb: b.shape[1], beta: cBeta, c: py, ldc: n, threads: threads)
-                if epilogue.act != ONYX_ACT_NONE {
+                if let c, columnBias {
+                    onyx_cols_epilogue_f32(py, Int64(m), Int64(n), c.pointer(as: Float.self), beta,
+                                           Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
+                } else if epilogue.act != ONYX_ACT_NONE {
                     onyx_activation_f32(py, py, Int64(total), Int32(epilogue.act.rawValue), epilogue.alpha, epilogue.beta)
                 }
             }
