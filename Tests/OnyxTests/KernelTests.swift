@@ -313,7 +313,9 @@ import Testing
     @Test(arguments: [(7, 7, 3, 2, 1), (8, 9, 2, 2, 0), (112, 112, 3, 2, 1), (5, 13, 3, 1, 1), (1, 1, 1, 1, 0), (9, 9, 5, 3, 2),
                       (55, 55, 3, 2, 0), (6, 70, 3, 2, 1), (4, 2, 3, 2, 1),
                       // 2x2/2 (AVX-512 too): LeNet's two pools, rows of several groups of 16 outputs, padding, odd widths.
-                      (28, 28, 2, 2, 0), (10, 10, 2, 2, 0), (7, 70, 2, 2, 1), (5, 33, 2, 2, 0)])
+                      (28, 28, 2, 2, 0), (10, 10, 2, 2, 0), (7, 70, 2, 2, 1), (5, 33, 2, 2, 0),
+                      // No padding, every window inside its row: the AVX-512 path without colmax, 1-3 groups of 16.
+                      (4, 96, 2, 2, 0), (6, 71, 3, 2, 0), (3, 5, 3, 2, 0)])
     func maxPoolMatchesReference(_ size: (Int, Int, Int, Int, Int)) throws {
         let (h, w, k, s, pad) = size
         let x = Self.random([1, 3, h, w], seed: h * w)
@@ -326,21 +328,21 @@ import Testing
 
     /// A NaN anywhere in a window makes that output NaN (as onnxruntime does), on the AVX-512
     /// 3x3/2 and 2x2/2 path and the generic one, at the window's first, middle and last column.
-    @Test(arguments: [(3, 2), (2, 2), (3, 1)])
-    func maxPoolPropagatesNaN(_ window: (Int, Int)) throws {
-        let (k, s) = window
+    @Test(arguments: [(3, 2, 1), (2, 2, 1), (3, 1, 1), (3, 2, 0), (2, 2, 0)])
+    func maxPoolPropagatesNaN(_ window: (Int, Int, Int)) throws {
+        let (k, s, pad) = window
         var values = Self.random([1, 2, 9, 40], seed: 3).floats
         for i in [0, 41, 100, 377, 720 - 1] { values[i] = .nan }
         let x = try Tensor(shape: [1, 2, 9, 40], floats: values)
         let geo = try WindowGeometry.resolve(input: [9, 40], kernel: [k, k], strides: [s, s], dilations: [1, 1],
-                                             pads: [1, 1, 1, 1], autoPad: .notSet, ceilMode: true)
+                                             pads: [pad, pad, pad, pad], autoPad: .notSet, ceilMode: true)
         let (fast, _) = try PoolingOps.pool2D(x, geo, kind: .max, includePad: false, indices: false, columnMajor: false, threads: 2)
         // NaN exactly where a window (clipped to the input) holds one; elsewhere the reference.
         let reference = ReferenceKernels.maxPool2D(x: x, geometry: geo).floats
         let (oh, ow) = (geo.output[0], geo.output[1])
         var nanWanted = [Bool](repeating: false, count: 2 * oh * ow)
         for p in 0..<2 { for r in 0..<oh { for c in 0..<ow { for i in 0..<k { for j in 0..<k {
-            let ih = r * s - 1 + i, iw = c * s - 1 + j
+            let ih = r * s - pad + i, iw = c * s - pad + j
             if ih >= 0, ih < 9, iw >= 0, iw < 40, values[(p * 9 + ih) * 40 + iw].isNaN { nanWanted[(p * oh + r) * ow + c] = true }
         } } } } }
         let got = fast.floats
