@@ -38,7 +38,12 @@ enum GemmOp {
                     let s = Broadcast.strides(of: c.shape, in: [m, n])
                     for i in 0..<m { for j in 0..<n { py[i * n + j] = beta * pc[i * s[0] + j * s[1]] } }
                     cBeta = 1
-                } // with beta 0 every path of Sgemm.run writes C without reading it
+                } else if n == 1 {
+                    // With beta 0 every path of Sgemm.run writes C without reading it; one
+                    // column is zeroed anyway (cheap), as some BLAS builds hand it to a gemv
+                    // that scales what C held.
+                    py.initialize(repeating: 0, count: total)
+                }
                 Sgemm.run(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                           a: a.pointer(as: Float.self), lda: a.shape[1], b: b.pointer(as: Float.self),
                           ldb: b.shape[1], beta: cBeta, c: py, ldc: n, threads: threads)
