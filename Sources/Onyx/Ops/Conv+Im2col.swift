@@ -16,8 +16,9 @@ enum Im2colConv {
 
     /// Pixels per block of one image: about the target width, with the image cut into blocks
     /// of equal width (in whole panels of 32 columns) whose count is a multiple of the
-    /// threads (with many threads and small planes the rounding to panels can leave fewer). Cut at the target width, ResNet-50's 56x56 1x1 layers made blocks of 1024,
-    /// 1024, 1024 and 64 pixels, and two threads then shared them 2048 to 1088.
+    /// threads (with many threads and small planes the rounding to panels can leave fewer).
+    /// Cut at the target width, ResNet-50's 56x56 1x1 layers made blocks of 1024, 1024, 1024
+    /// and 64 pixels, and two threads then shared them 2048 to 1088.
     static func blockWidth(kSize: Int, outPlane: Int, threads: Int) -> Int {
         let target = targetWidth(kSize: kSize)
         if outPlane <= target { return outPlane }
