@@ -25,7 +25,7 @@ public func buildApplication(configuration: ServeConfiguration, logger: Logger? 
     throws -> (application: some ApplicationProtocol, context: ServeContext)
 {
     let logger = logger ?? {
-        var l = Logger(label: "onyx-serve")
+        var l = Logger(label: "onyx-serve", factory: { ServeLogHandler(label: $0) })
         l.logLevel = .info
         return l
     }()

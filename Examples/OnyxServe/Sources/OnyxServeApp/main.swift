@@ -28,7 +28,7 @@ guard FileManager.default.fileExists(atPath: configuration.modelPath) else {
     fail("model file not found: \(configuration.modelPath) (set --model or ONYX_MODEL)")
 }
 
-var logger = Logger(label: "onyx-serve")
+var logger = Logger(label: "onyx-serve", factory: { ServeLogHandler(label: $0) })
 logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
 
 do {

@@ -92,3 +92,19 @@ struct BinaryDataTests {
         }
     }
 }
+
+/// The `Inference-Header-Content-Length` value: digits, spaces or tabs around them allowed.
+@Suite("Header length")
+struct HeaderLengthTests {
+    @Test func parsesDigitsWithSpacesAround() {
+        #expect(BinaryTensorData.byteCount("42") == 42)
+        #expect(BinaryTensorData.byteCount(" \t123  ") == 123)
+        #expect(BinaryTensorData.byteCount("0") == 0)
+    }
+
+    @Test func rejectsAnythingElse() {
+        for text in ["", "  ", "1 2", "-5", "+5", "12a", "ten", "1e3", "99999999999999999999"] {
+            #expect(BinaryTensorData.byteCount(text) == nil, "\(text)")
+        }
+    }
+}
