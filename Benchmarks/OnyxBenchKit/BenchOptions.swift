@@ -12,10 +12,18 @@ public struct BenchOptions: Equatable, Sendable {
     public var optimize = true
     public var json: String?
     public var trace: String?
+    /// Batcher mode: this many concurrent clients, batching on and off alternating.
+    public var clients: Int?
+    public var maxBatchSize: Int = 16
+    public var rounds: Int = 3
 
     public static let usage = """
         usage: onyx-bench MODEL [--batch N] [--threads T] [--warmup W] [--iterations I | --duration SECONDS]
                           [--inputs DIR] [--seed S] [--profile] [--no-optimize] [--json FILE] [--trace FILE]
+               onyx-bench MODEL --clients C [--max-batch-size B] [--rounds R] [--duration SECONDS]
+                          [--batch N] [--threads T] [--json FILE]
+          (the second form: C concurrent requests of N rows on a Batcher, max batch size B (16)
+           against 1, alternating for R rounds (3) of SECONDS each (5))
         """
 
     public struct ParseError: Error, CustomStringConvertible {
@@ -57,6 +65,9 @@ public struct BenchOptions: Equatable, Sendable {
                 let v = try value(a)
                 guard let s = UInt64(v) else { throw ParseError(description: "--seed must be a non-negative integer, got '\(v)'") }
                 seed = s
+            case "--clients": clients = try positive(a)
+            case "--max-batch-size": maxBatchSize = try positive(a)
+            case "--rounds": rounds = try positive(a)
             case "--profile": profile = true
             case "--no-optimize": optimize = false
             case "--json": json = try value(a)
@@ -71,5 +82,8 @@ public struct BenchOptions: Equatable, Sendable {
         }
         if model.isEmpty { throw ParseError(description: "no MODEL given\n\(Self.usage)") }
         if sawIterations && duration != nil { throw ParseError(description: "--iterations and --duration are exclusive") }
+        if clients != nil && (profile || trace != nil || sawIterations) {
+            throw ParseError(description: "--clients does not go with --profile, --trace or --iterations")
+        }
     }
 }

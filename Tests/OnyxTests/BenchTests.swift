@@ -33,6 +33,38 @@ import Onyx
         }
     }
 
+    @Test func batcherModeOptions() throws {
+        let o = try BenchOptions(arguments: ["m.onnx", "--clients", "32", "--max-batch-size", "8", "--rounds", "2"],
+                                 defaultThreads: 2)
+        #expect(o.clients == 32 && o.maxBatchSize == 8 && o.rounds == 2)
+        #expect(try BenchOptions(arguments: ["m.onnx"], defaultThreads: 1).clients == nil)
+        for bad in [["m.onnx", "--clients", "0"], ["m.onnx", "--clients", "4", "--profile"],
+                    ["m.onnx", "--clients", "4", "--iterations", "3"], ["m.onnx", "--max-batch-size", "x"]] {
+            #expect(throws: BenchOptions.ParseError.self) { try BenchOptions(arguments: bad, defaultThreads: 1) }
+        }
+    }
+
+    /// Batcher mode answers every client's request: with batching on the runs hold several
+    /// rows (fewer runs than requests), with it off one row each.
+    @Test func batcherModeComparesOnAndOff() async throws {
+        let session = try InferenceSession(contentsOf: repoRoot.appendingPathComponent("Models/mlp_fraud/model.onnx"),
+                                           options: .init(threads: 1))
+        let feeds = try InputFactory.random(for: session.inputs, batch: 1, seed: 1)
+        let c = try await BatcherBench.compare(session: session, feeds: feeds, rowsPerRequest: 1, clients: 8,
+                                               maxBatchSize: 8, seconds: 0.3, rounds: 1)
+        let on = try #require(c.on.first), off = try #require(c.off.first)
+        #expect(on.requests > 0 && off.requests > 0)
+        #expect(on.latency.count == on.requests && on.seconds > 0 && on.seconds <= 0.3)
+        #expect(on.requestsPerSecond == Double(on.requests) / on.seconds)
+        #expect(off.runs >= off.requests && off.rowsPerRun == 1, "batching off runs one row at a time")
+        #expect(on.rowsPerRun > 1 && on.runs < on.rows, "batching on coalesces the clients' rows")
+        #expect(on.cpuMsPerRequest > 0 && off.cpuMsPerRequest > 0)
+        let d = try #require(try JSONSerialization.jsonObject(with: BatcherBench.json(c, model: "m")) as? [String: Any])
+        #expect((d["on"] as? [[String: Any]])?.first?["max_batch_size"] as? Int == 8)
+        #expect((d["off"] as? [[String: Any]])?.first?["rows_per_run"] as? Double == 1)
+        #expect(BatcherBench.text(c, model: "m").contains("batching gives"))
+    }
+
     static let resnetMiniNodes = try! InferenceSession(
         contentsOf: repoRoot.appendingPathComponent("Models/resnet_mini/model.onnx"), options: .init(threads: 1)).graph.nodes.count
 
