@@ -36,7 +36,8 @@ public enum BatcherBench {
         // The window opens when the CPU time and run count are first read (at `measureFrom`, or
         // later if this task wakes late); requests started inside it are counted, and the CPU
         // time and runs are read again once every client has its last answer.
-        let (samples, window, cpuSeconds, runs, rows) = try await withThrowingTaskGroup(
+        let measured: ([Double], Double, Double, Int, Int)
+        do { measured = try await withThrowingTaskGroup(
             of: [(start: UInt64, ms: Double)].self, returning: ([Double], Double, Double, Int, Int).self
         ) { group in
             for _ in 0..<clients {
@@ -60,8 +61,12 @@ public enum BatcherBench {
             let counted1 = counter.snapshot()
             return (all, Double(end - opened) / 1e9, processCPUSeconds() - cpu0,
                     counted1.runs - counted0.runs, counted1.rows - counted0.rows)
+        } } catch {
+            await batcher.shutdown() // a failed request (say, inputs the model rejects) ends the run
+            throw error
         }
         await batcher.shutdown()
+        let (samples, window, cpuSeconds, runs, rows) = measured
         return BatcherLoadRun(maxBatchSize: maxBatchSize, requests: samples.count, seconds: window,
                               latency: LatencyStats(samples: samples), runs: runs, rows: rows,
                               cpuMsPerRequest: samples.isEmpty ? 0 : cpuSeconds * 1000 / Double(samples.count))

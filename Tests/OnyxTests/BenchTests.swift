@@ -65,6 +65,17 @@ import Onyx
         #expect(BatcherBench.text(c, model: "m").contains("batching gives"))
     }
 
+    /// Inputs the model rejects end the comparison with the model's error, not a hang.
+    @Test func batcherModeReportsARejectedInput() async throws {
+        let session = try InferenceSession(contentsOf: repoRoot.appendingPathComponent("Models/mlp_fraud/model.onnx"),
+                                           options: .init(threads: 1))
+        let wrong = try Tensor(shape: [1, 3], floats: [1, 2, 3])
+        await #expect(throws: OnyxError.self) {
+            _ = try await BatcherBench.compare(session: session, feeds: [session.inputs[0].name: wrong], rowsPerRequest: 1,
+                                               clients: 4, maxBatchSize: 4, seconds: 0.2, rounds: 1)
+        }
+    }
+
     static let resnetMiniNodes = try! InferenceSession(
         contentsOf: repoRoot.appendingPathComponent("Models/resnet_mini/model.onnx"), options: .init(threads: 1)).graph.nodes.count
 
