@@ -24,52 +24,52 @@ public struct BatcherLoadRun: Sendable {
 /// batcher with the given max batch size and against one with max batch size 1 (batching off),
 /// alternating for a number of rounds on the same session.
 public enum BatcherBench {
-    /// Runs the load for `seconds` (after `warmupSeconds` not counted) and shuts the batcher down.
+    /// Runs the load for `seconds` (after `warmupSeconds` not counted, and for at least two
+    /// requests per client, so that a starved run still measures something), then shuts the
+    /// batcher down.
     public static func run(session: InferenceSession, feeds: [String: Tensor], clients: Int, maxBatchSize: Int,
-                           seconds: Double, warmupSeconds: Double = 1) async throws -> BatcherLoadRun {
+                           seconds: Double, warmupSeconds: Double = 1,
+                           maxQueueDelay: Double = Batcher.Policy().maxQueueDelay) async throws -> BatcherLoadRun {
         let counter = RunCounter()
         let batcher = Batcher(session: session,
-                              policy: .init(maxBatchSize: maxBatchSize, maxQueueSize: max(256, clients * 2)),
+                              policy: .init(maxBatchSize: maxBatchSize, maxQueueDelay: maxQueueDelay,
+                                            maxQueueSize: max(256, clients * 2)),
                               onBatch: { counter.add(rows: $0.rows) })
-        let measureFrom = DispatchTime.now().uptimeNanoseconds + UInt64(warmupSeconds * 1e9)
-        let end = measureFrom + UInt64(seconds * 1e9)
-        // The window opens when the CPU time and run count are first read (at `measureFrom`, or
-        // later if this task wakes late); requests started inside it are counted, and the CPU
-        // time and runs are read again once every client has its last answer.
-        let measured: ([Double], Double, Double, Int, Int)
-        do { measured = try await withThrowingTaskGroup(
-            of: [(start: UInt64, ms: Double)].self, returning: ([Double], Double, Double, Int, Int).self
-        ) { group in
-            for _ in 0..<clients {
-                group.addTask {
-                    var samples: [(start: UInt64, ms: Double)] = []
-                    while true {
-                        let t0 = DispatchTime.now().uptimeNanoseconds
-                        if t0 >= end { return samples }
-                        _ = try await batcher.submit(feeds)
-                        if t0 >= measureFrom { samples.append((t0, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)) }
+        let window = LoadWindow(minimumRequests: 2 * clients)
+        let measured: (samples: [Double], cpu: Double, runs: Int, rows: Int)
+        do {
+            measured = try await withThrowingTaskGroup(of: [Double].self, returning: ([Double], Double, Int, Int).self) { group in
+                for _ in 0..<clients {
+                    group.addTask {
+                        var samples: [Double] = []
+                        while true {
+                            let t0 = DispatchTime.now().uptimeNanoseconds
+                            let (send, counts) = window.begin(at: t0)
+                            guard send else { return samples }
+                            _ = try await batcher.submit(feeds)
+                            if counts { samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
+                        }
                     }
                 }
+                try await Task.sleep(nanoseconds: UInt64(warmupSeconds * 1e9))
+                // The window opens once CPU time and runs are read, however late this task wakes.
+                let cpu0 = processCPUSeconds()
+                let counted0 = counter.snapshot()
+                window.open(at: DispatchTime.now().uptimeNanoseconds, seconds: seconds)
+                var all: [Double] = []
+                for try await samples in group { all += samples }
+                let counted1 = counter.snapshot()
+                return (all, processCPUSeconds() - cpu0, counted1.runs - counted0.runs, counted1.rows - counted0.rows)
             }
-            let now = DispatchTime.now().uptimeNanoseconds
-            if measureFrom > now { try await Task.sleep(nanoseconds: measureFrom - now) }
-            let cpu0 = processCPUSeconds()
-            let counted0 = counter.snapshot()
-            let opened = min(DispatchTime.now().uptimeNanoseconds, end - 1)
-            var all: [Double] = []
-            for try await samples in group { all += samples.filter { $0.start >= opened }.map(\.ms) }
-            let counted1 = counter.snapshot()
-            return (all, Double(end - opened) / 1e9, processCPUSeconds() - cpu0,
-                    counted1.runs - counted0.runs, counted1.rows - counted0.rows)
-        } } catch {
+        } catch {
             await batcher.shutdown() // a failed request (say, inputs the model rejects) ends the run
             throw error
         }
         await batcher.shutdown()
-        let (samples, window, cpuSeconds, runs, rows) = measured
-        return BatcherLoadRun(maxBatchSize: maxBatchSize, requests: samples.count, seconds: window,
-                              latency: LatencyStats(samples: samples), runs: runs, rows: rows,
-                              cpuMsPerRequest: samples.isEmpty ? 0 : cpuSeconds * 1000 / Double(samples.count))
+        let samples = measured.samples
+        return BatcherLoadRun(maxBatchSize: maxBatchSize, requests: samples.count, seconds: window.seconds,
+                              latency: LatencyStats(samples: samples), runs: measured.runs, rows: measured.rows,
+                              cpuMsPerRequest: samples.isEmpty ? 0 : measured.cpu * 1000 / Double(samples.count))
     }
 
     /// User + system CPU seconds of this process so far.
@@ -78,6 +78,46 @@ public enum BatcherBench {
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+}
+
+/// The measured window of a load run: opened by the driver after the warm-up, closed by the
+/// first client that finds it past its length with enough requests counted; requests started
+/// inside it count, and no client starts another once it is closed.
+final class LoadWindow: @unchecked Sendable {
+    private let lock = NSLock()
+    private let minimumRequests: Int
+    private var opened: UInt64?
+    private var end = UInt64.max
+    private var closed: UInt64?
+    private var started = 0
+
+    init(minimumRequests: Int) { self.minimumRequests = minimumRequests }
+
+    func open(at t: UInt64, seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        opened = t
+        end = t + UInt64(seconds * 1e9)
+    }
+
+    /// Before a client's request at `t`: whether to send it, and whether it counts.
+    func begin(at t: UInt64) -> (send: Bool, counts: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        if closed != nil { return (false, false) }
+        guard let o = opened, t >= o else { return (true, false) }
+        if t >= end && started >= minimumRequests {
+            closed = t
+            return (false, false)
+        }
+        started += 1
+        return (true, true)
+    }
+
+    /// The window's length so far (seconds).
+    var seconds: Double {
+        lock.lock(); defer { lock.unlock() }
+        guard let o = opened else { return 0 }
+        return Double((closed ?? DispatchTime.now().uptimeNanoseconds) - o) / 1e9
     }
 }
 
