@@ -60,8 +60,10 @@ import Testing
             try! Tensor(shape: [1, 3, 32, 32], floats: (0..<3072).map { Float(sin(Double(seed * 7919 + $0))) })
         }
         let n = 16
-        let expected = try (0..<(3 * n)).map { try session.run(["input": image($0)]).values.first! }
-        for wave in 0..<3 {   // the first batch measures the cost; later ones are split
+        let expected = try (0..<(4 * n)).map { try session.run(["input": image($0)]).values.first! }
+        // The first batch measures the cost; later ones are split, the second wave's parts
+        // stacked and the third's one request at a time (each way tried once), then the cheaper.
+        for wave in 0..<4 {
             let results = try await withThrowingTaskGroup(of: (Int, Tensor).self) { group in
                 for i in (wave * n)..<((wave + 1) * n) {
                     group.addTask { (i, try await batcher.submit(["input": image(i)]).values.first!) }
@@ -76,6 +78,8 @@ import Testing
         let log = reports.all
         #expect(log.contains { $0.parts > 1 }, "some batch ran as parts side by side: \(log.map { ($0.rows, $0.parts) })")
         #expect(log.allSatisfy { $0.parts <= 2 && ($0.parts == 1 || $0.requests > 1) })
+        #expect(log.contains { $0.parts > 1 && $0.partsStacked } && log.contains { $0.parts > 1 && !$0.partsStacked },
+                "parts ran both stacked and one request at a time: \(log.map { ($0.rows, $0.parts, $0.partsStacked) })")
     }
 
     final class ReportLog: @unchecked Sendable {

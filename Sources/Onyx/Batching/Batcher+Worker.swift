@@ -61,9 +61,12 @@ extension Batcher {
         let rows = batch.reduce(0) { $0 + ($1.rows ?? 1) }
         let parts = sideBySideParts(batch, rows: rows)
         let results: [Result<[String: Tensor], Error>]
+        var partsStacked = true
         if parts.count == 1 {
             results = self.results(for: batch)
         } else {
+            partsStacked = !partsRunAlone()
+            let stacked = partsStacked
             var partResults = [[Result<[String: Tensor], Error>]](repeating: [], count: parts.count)
             partResults.withUnsafeMutableBufferPointer { buffer in
                 let out = UncheckedSendable(buffer)
@@ -71,7 +74,9 @@ extension Batcher {
                 // milliseconds (a worker's wake-up does not matter), and holding the pool for
                 // the batch would leave every other session's kernels to run on one thread.
                 DispatchQueue.concurrentPerform(iterations: parts.count) { i in
-                    out.value[i] = Parallel.withThreadCap(1) { self.results(for: parts[i]) }
+                    out.value[i] = Parallel.withThreadCap(1) {
+                        stacked ? self.results(for: parts[i]) : parts[i].map { r in Result { try self.session.run(r.inputs) } }
+                    }
                 }
             }
             results = partResults.flatMap { $0 }
@@ -80,8 +85,15 @@ extension Batcher {
         let compute = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let perRow = compute / Double(max(rows, 1))
         secondsPerRow = secondsPerRow.map { 0.8 * $0 + 0.2 * perRow } ?? perRow
+        if parts.count > 1 && !failed {
+            if partsStacked {
+                stackedPartSecondsPerRow = stackedPartSecondsPerRow.map { 0.8 * $0 + 0.2 * perRow } ?? perRow
+            } else {
+                alonePartSecondsPerRow = alonePartSecondsPerRow.map { 0.8 * $0 + 0.2 * perRow } ?? perRow
+            }
+        }
         onBatch?(BatchReport(rows: rows, requests: batch.count, queueSeconds: queueSeconds, computeSeconds: compute,
-                             failed: failed, parts: parts.count))
+                             failed: failed, parts: parts.count, partsStacked: partsStacked))
         for (request, result) in zip(batch, results) { request.finish(result) }
     }
 
@@ -105,6 +117,19 @@ extension Batcher {
         }
         if !current.isEmpty { parts.append(current) }
         return parts
+    }
+
+    /// Whether this side-by-side batch runs each part's requests one at a time instead of
+    /// stacked. A CNN's image often costs less alone (its activations stay in cache) while an
+    /// MLP's rows cost far less stacked, so the batcher times both: each way is tried once,
+    /// then the cheaper per row (recent average) is taken, and every eighth batch the other,
+    /// so that its figure follows the load.
+    private func partsRunAlone() -> Bool {
+        sideBySideBatches += 1
+        guard let stacked = stackedPartSecondsPerRow else { return false }
+        guard let alone = alonePartSecondsPerRow else { return true }
+        let cheaper = alone < stacked
+        return sideBySideBatches % 8 == 0 ? !cheaper : cheaper
     }
 
     /// Each request's outputs: one run of the stacked inputs split back into rows, or one run

@@ -67,6 +67,9 @@ public final class Batcher: @unchecked Sendable {
         public let failed: Bool
         /// Parts the batch ran as, side by side (1: one run).
         public let parts: Int
+        /// With several parts: true when each part stacked its requests into one run, false
+        /// when it ran them one at a time (the batcher times both ways and keeps the cheaper).
+        public let partsStacked: Bool
     }
 
     /// Called on the inference thread after every run; keep it short.
@@ -113,6 +116,12 @@ public final class Batcher: @unchecked Sendable {
     private var deadlineWake = UInt64.max
     /// Recent compute seconds per row (moving average); touched by the inference thread only.
     var secondsPerRow: Double?
+    /// Recent compute seconds per row of side-by-side batches whose parts ran stacked, and of
+    /// those whose parts ran their requests one at a time; touched by the inference thread only.
+    var stackedPartSecondsPerRow: Double?
+    var alonePartSecondsPerRow: Double?
+    /// Side-by-side batches so far (inference thread only).
+    var sideBySideBatches = 0
     /// True when the model's inputs all have a free first dim, so rows can be stacked.
     let canStack: Bool
 
