@@ -84,13 +84,9 @@ extension Batcher {
         let failed = results.contains { if case .failure = $0 { return true } else { return false } }
         let compute = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let perRow = compute / Double(max(rows, 1))
-        secondsPerRow = secondsPerRow.map { 0.8 * $0 + 0.2 * perRow } ?? perRow
+        Self.average(&secondsPerRow, perRow)
         if parts.count > 1 && !failed {
-            if partsStacked {
-                stackedPartSecondsPerRow = stackedPartSecondsPerRow.map { 0.8 * $0 + 0.2 * perRow } ?? perRow
-            } else {
-                alonePartSecondsPerRow = alonePartSecondsPerRow.map { 0.8 * $0 + 0.2 * perRow } ?? perRow
-            }
+            if partsStacked { Self.average(&stackedPartSecondsPerRow, perRow) } else { Self.average(&alonePartSecondsPerRow, perRow) }
         }
         onBatch?(BatchReport(rows: rows, requests: batch.count, queueSeconds: queueSeconds, computeSeconds: compute,
                              failed: failed, parts: parts.count, partsStacked: partsStacked))
@@ -117,6 +113,11 @@ extension Batcher {
         }
         if !current.isEmpty { parts.append(current) }
         return parts
+    }
+
+    /// Folds `sample` into a moving average (the sample itself when there is none yet).
+    private static func average(_ value: inout Double?, _ sample: Double) {
+        value = value.map { 0.8 * $0 + 0.2 * sample } ?? sample
     }
 
     /// Whether this side-by-side batch runs each part's requests one at a time instead of
