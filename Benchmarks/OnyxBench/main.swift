@@ -11,15 +11,10 @@ func fail(_ message: String) -> Never {
 do {
     let options = try BenchOptions(arguments: Array(CommandLine.arguments.dropFirst()),
                                    defaultThreads: ProcessInfo.processInfo.activeProcessorCount)
-    if let clients = options.clients {
-        let session = try InferenceSession(model: Model(contentsOf: URL(fileURLWithPath: options.model)),
-                                           options: .init(threads: options.threads, optimize: options.optimize))
-        let feeds = try options.inputs.map { try InputFactory.load(from: $0, for: session.inputs) }
-            ?? InputFactory.random(for: session.inputs, batch: options.batch, seed: options.seed)
-        let comparison = try await BatcherBench.compare(
-            session: session, feeds: feeds, rowsPerRequest: options.batch, clients: clients,
-            maxBatchSize: options.maxBatchSize, seconds: options.duration ?? 5, rounds: options.rounds
-        ) { line in FileHandle.standardError.write(Data("[onyx-bench] \(line)\n".utf8)) }
+    if options.clients != nil {
+        let comparison = try await BatcherBench.run(options) { line in
+            FileHandle.standardError.write(Data("[onyx-bench] \(line)\n".utf8))
+        }
         print(BatcherBench.text(comparison, model: options.model), terminator: "")
         if let path = options.json { try BatcherBench.json(comparison, model: options.model).write(to: URL(fileURLWithPath: path)) }
         exit(0)

@@ -169,6 +169,15 @@ extension BatcherBench {
                                   on: on, off: off)
     }
 
+    /// `onyx-bench MODEL --clients C`: loads the model and runs `compare` as the options say.
+    public static func run(_ o: BenchOptions, progress: (String) -> Void = { _ in }) async throws -> BatchingComparison {
+        let session = try InferenceSession(model: Model(contentsOf: URL(fileURLWithPath: o.model)),
+                                           options: .init(threads: o.threads, optimize: o.optimize))
+        return try await compare(session: session, feeds: BenchRunner.feeds(o, for: session), rowsPerRequest: o.batch,
+                                 clients: o.clients ?? 1, maxBatchSize: o.maxBatchSize, seconds: o.duration ?? 5,
+                                 rounds: o.rounds, progress: progress)
+    }
+
     static func line(_ r: BatcherLoadRun) -> String {
         String(format: "max batch %3d: %9.1f req/s  p50 %8.3f  p99 %8.3f ms  %5.1f rows/run  CPU %.3f ms/request",
                r.maxBatchSize, r.requestsPerSecond, r.latency.p50, r.latency.p99, r.rowsPerRun, r.cpuMsPerRequest)

@@ -48,8 +48,7 @@ public enum BenchRunner {
         let t1 = now()
         let session = try InferenceSession(model: model, options: .init(threads: o.threads, optimize: o.optimize))
         let prep = session.preparationMilliseconds
-        let feeds = try o.inputs.map { try InputFactory.load(from: $0, for: session.inputs) }
-            ?? InputFactory.random(for: session.inputs, batch: o.batch, seed: o.seed)
+        let feeds = try Self.feeds(o, for: session)
         let profiling = o.profile || o.trace != nil
         for _ in 0..<o.warmup { _ = try session.run(feeds) }
 
@@ -94,6 +93,12 @@ public enum BenchRunner {
         return BenchResult(options: o, parseMs: millis(t0, t1), optimizeMs: prep.optimize, planMs: prep.plan,
                            endToEnd: e2e, ops: ops, opTypes: types,
                            peakRSSMegabytes: ResourceUsage.peakRSSMegabytes(), trace: trace)
+    }
+
+    /// The inputs the options ask for: read from `--inputs`, or random rows of `--batch`.
+    static func feeds(_ o: BenchOptions, for session: InferenceSession) throws -> [String: Tensor] {
+        try o.inputs.map { try InputFactory.load(from: $0, for: session.inputs) }
+            ?? InputFactory.random(for: session.inputs, batch: o.batch, seed: o.seed)
     }
 
     static func summarize(_ nodes: [NodeTiming], _ perStep: [Int: [Double]], e2eTotal: Double) -> ([OpSummary], [OpTypeSummary]) {

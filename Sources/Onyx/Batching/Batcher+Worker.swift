@@ -61,12 +61,10 @@ extension Batcher {
         let rows = batch.reduce(0) { $0 + ($1.rows ?? 1) }
         let parts = sideBySideParts(batch, rows: rows)
         let results: [Result<[String: Tensor], Error>]
-        var partsStacked = true
+        let partsStacked = parts.count == 1 || !partsRunAlone()
         if parts.count == 1 {
             results = self.results(for: batch)
         } else {
-            partsStacked = !partsRunAlone()
-            let stacked = partsStacked
             var partResults = [[Result<[String: Tensor], Error>]](repeating: [], count: parts.count)
             partResults.withUnsafeMutableBufferPointer { buffer in
                 let out = UncheckedSendable(buffer)
@@ -75,7 +73,7 @@ extension Batcher {
                 // the batch would leave every other session's kernels to run on one thread.
                 DispatchQueue.concurrentPerform(iterations: parts.count) { i in
                     out.value[i] = Parallel.withThreadCap(1) {
-                        stacked ? self.results(for: parts[i]) : parts[i].map { r in Result { try self.session.run(r.inputs) } }
+                        partsStacked ? self.results(for: parts[i]) : self.eachAlone(parts[i])
                     }
                 }
             }
@@ -136,9 +134,7 @@ extension Batcher {
     /// Each request's outputs: one run of the stacked inputs split back into rows, or one run
     /// per request when there is one request or the outputs do not follow the batch rows.
     private func results(for batch: [Request]) -> [Result<[String: Tensor], Error>] {
-        if batch.count == 1 {
-            return [Result { try session.run(batch[0].inputs) }]
-        }
+        if batch.count == 1 { return eachAlone(batch) }
         let rows = batch.map { $0.rows ?? 0 }
         do {
             let outputs = try session.run(BatchStacking.stack(batch.map(\.inputs)))
@@ -146,9 +142,14 @@ extension Batcher {
                 return parts.map { .success($0) }
             }
             // Outputs do not follow the batch rows: answer each request on its own.
-            return batch.map { r in Result { try session.run(r.inputs) } }
+            return eachAlone(batch)
         } catch {
             return batch.map { _ in .failure(error) }
         }
+    }
+
+    /// One run per request, in order.
+    private func eachAlone(_ batch: [Request]) -> [Result<[String: Tensor], Error>] {
+        batch.map { r in Result { try session.run(r.inputs) } }
     }
 }
